@@ -1,0 +1,22 @@
+/** `frameforge providers`: which providers exist, which are ready, which is the default. */
+import { loadConfig } from '../../core/config.js';
+import { listProviders } from '../../providers/registry.js';
+import { colors, writeJson, type CliIO } from '../io.js';
+import type { GlobalOptions } from '../main.js';
+
+export async function providersCommand(options: { json?: boolean }, globals: GlobalOptions, io: CliIO): Promise<number> {
+  const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { configFile: globals.config } : {}) });
+  const providers = listProviders(config);
+  if (options.json) {
+    writeJson(io, { default: config.defaultProvider, providers });
+    return 0;
+  }
+  const c = colors(io);
+  const width = Math.max(...providers.map((p) => p.id.length)) + 2;
+  for (const p of providers) {
+    const state = p.ready ? c.green('ready') : c.yellow(`needs ${p.needs}`);
+    io.stdout.write(`${p.id.padEnd(width)}${state}${p.default ? c.bold('  (default)') : ''}\n`);
+  }
+  io.stderr.write(c.dim('Any fal:<endpoint-id> works, listed or not; google:<model-id> picks a Gemini model.\n'));
+  return 0;
+}

@@ -1,0 +1,129 @@
+/**
+ * The edit pipeline, shared by `frameforge edit`, batch runs and `POST /api/edit`:
+ * inspect every image, prepare it for the provider, call the provider under one
+ * deadline with retries, and encode the result. It reads no files and writes
+ * none: callers bring bytes and decide where the result goes.
+ */
+import type { Config } from './config.js';
+import { FrameForgeError, isAbortError, toFrameForgeError } from './errors.js';
+import {
+  defaultOutputFormat,
+  encodeOutput,
+  inspectImage,
+  prepareForProvider,
+  type InspectedImage,
+  type OutputFormat,
+} from './images.js';
+import { withRetry, type RetryInfo } from './retry.js';
+import type { ResolvedProvider } from '../providers/registry.js';
+import type { EditOptions, ProviderImage } from '../providers/types.js';
+
+export interface ImageInput {
+  readonly data: Buffer;
+  /** Shown in errors: the path as the user gave it, or the upload's file name. */
+  readonly name: string;
+}
+
+export interface EditJob {
+  /** The image to edit. */
+  readonly image: ImageInput;
+  /** Reference images sent along (`--with`, or further uploads). */
+  readonly references?: readonly ImageInput[];
+  readonly prompt?: string;
+  /** Output format; by default the input's (JPEG, PNG, WebP), else PNG. */
+  readonly format?: OutputFormat;
+  readonly options?: EditOptions;
+  /** Ctrl-C, a closed connection. The edit deadline is added here. */
+  readonly signal?: AbortSignal;
+  readonly onRetry?: (info: RetryInfo) => void;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface EditOutcome {
+  readonly data: Buffer;
+  readonly mimeType: string;
+  readonly format: OutputFormat;
+  readonly prompt: string;
+  readonly providerId: string;
+  readonly model: string;
+  readonly warnings: string[];
+  readonly attempts: number;
+  readonly requestId?: string;
+  readonly text?: string;
+  readonly mock: boolean;
+  readonly fallback?: 'mock';
+}
+
+/** The prompt to send: trimmed, and the configured default when empty. */
+export function effectivePrompt(prompt: string | undefined, config: Config): string {
+  const trimmed = prompt?.trim();
+  return trimmed ? trimmed : config.defaultPrompt;
+}
+
+/** Reads headers of every image and refuses bad ones, before any provider is called. */
+export async function inspectAll(job: EditJob, config: Config): Promise<InspectedImage[]> {
+  const inputs = [job.image, ...(job.references ?? [])];
+  return Promise.all(inputs.map((input) => inspectImage(input.data, input.name, config.maxInputPixels)));
+}
+
+export async function editImage(resolved: ResolvedProvider, job: EditJob, config: Config): Promise<EditOutcome> {
+  const { provider } = resolved;
+  const inspected = await inspectAll(job, config);
+  if (inspected.length > provider.limits.maxImages) {
+    throw new FrameForgeError(
+      'too_many_images',
+      `${provider.id} takes at most ${provider.limits.maxImages} images per edit; got ${inspected.length}.`,
+      { subject: 'images' },
+    );
+  }
+  const prepared: ProviderImage[] = await Promise.all(
+    inspected.map((image) => prepareForProvider(image, provider.limits.maxEdge, config.maxInputPixels)),
+  );
+  const prompt = effectivePrompt(job.prompt, config);
+  const format = job.format ?? defaultOutputFormat(inspected[0]!.format);
+
+  const deadline = AbortSignal.timeout(config.editTimeoutSeconds * 1000);
+  const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
+  let result;
+  let attempts;
+  try {
+    ({ value: result, attempts } = await withRetry(
+      () =>
+        provider.edit(
+          { images: prepared, prompt, options: { ...job.options, outputFormat: format } },
+          { signal, ...(job.onProgress ? { onProgress: job.onProgress } : {}) },
+        ),
+      { maxRetries: config.maxRetries, maxWaitSeconds: config.maxRetryWaitSeconds },
+      signal,
+      job.onRetry,
+    ));
+  } catch (error) {
+    if (deadline.aborted && !job.signal?.aborted) {
+      throw new FrameForgeError(
+        'provider_timeout',
+        `${provider.id} did not finish the edit of ${job.image.name} within ${config.editTimeoutSeconds} s.`,
+        { cause: error, hint: 'Try again later, or raise EDIT_TIMEOUT_SECONDS.' },
+      );
+    }
+    if (job.signal?.aborted || isAbortError(error)) {
+      throw new FrameForgeError('cancelled', `The edit of ${job.image.name} was cancelled.`, { cause: error });
+    }
+    throw toFrameForgeError(error);
+  }
+
+  const output = await encodeOutput(result.data, format, provider.id);
+  return {
+    data: output.data,
+    mimeType: output.mimeType,
+    format,
+    prompt,
+    providerId: provider.id,
+    model: result.model ?? provider.model,
+    warnings: [...resolved.warnings, ...result.warnings],
+    attempts: result.attempts ?? attempts,
+    mock: Boolean(result.mock),
+    ...(result.requestId ? { requestId: result.requestId } : {}),
+    ...(result.text ? { text: result.text } : {}),
+    ...(resolved.fallback ? { fallback: resolved.fallback } : {}),
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Every setting FrameForge reads, in one table: its config-file key, the
+ * environment variables that set it, how to parse it and its default.
+ * The loader, the validator, `.env.example` and the README table all follow it,
+ * so a setting cannot be documented in one place and forgotten in another.
+ */
+import { FrameForgeError } from './errors.js';
+
+export const DEFAULT_PROMPT =
+  'Stage this room with minimalist modern furniture in neutral tones. Preserve architecture and lighting; add realistic shadows and reflections.';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'json' | 'pretty';
+
+export interface Settings {
+  googleApiKey?: string;
+  googleModelId: string;
+  googleBaseUrl?: string;
+  falKey?: string;
+  falProxyUrl?: string;
+  defaultProvider: string;
+  defaultPrompt: string;
+  host: string;
+  port: number;
+  allowedOrigins: string[];
+  devMode: boolean;
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
+  trustProxy: boolean;
+  editsPerHour: number;
+  requestsPerHour: number;
+  maxInputPixels: number;
+  editTimeoutSeconds: number;
+  maxRetries: number;
+  maxRetryWaitSeconds: number;
+}
+
+export interface SettingSpec<K extends keyof Settings = keyof Settings> {
+  key: K;
+  /** Environment variables, first one found wins. */
+  env: readonly string[];
+  description: string;
+  /** Never printed, logged or echoed back. */
+  secret?: boolean;
+  parse: (raw: unknown, name: string) => Settings[K];
+}
+
+function invalid(name: string, raw: unknown, expected: string): FrameForgeError {
+  const shown = typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
+  return new FrameForgeError('invalid_config', `Invalid setting ${name}=${shown}: expected ${expected}.`, {
+    subject: name,
+  });
+}
+
+/** A secret's value is never shown, even when it is invalid. */
+function invalidSecret(name: string, expected: string): FrameForgeError {
+  return new FrameForgeError('invalid_config', `Invalid setting ${name}: expected ${expected}.`, {
+    subject: name,
+  });
+}
+
+const text =
+  (opts: { secret?: boolean } = {}) =>
+  (raw: unknown, name: string): string => {
+    if (typeof raw !== 'string' || raw.trim() === '') {
+      throw opts.secret ? invalidSecret(name, 'a non-empty string') : invalid(name, raw, 'a non-empty string');
+    }
+    if (opts.secret && /\s/.test(raw.trim())) throw invalidSecret(name, 'a key without spaces');
+    return raw.trim();
+  };
+
+function httpUrl(raw: unknown, name: string): string {
+  if (typeof raw !== 'string') throw invalid(name, raw, 'an http(s) URL');
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw invalid(name, raw, 'an http(s) URL such as https://gateway.example.com');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(name, raw, 'an http(s) URL such as https://gateway.example.com');
+  }
+  if (url.username || url.password) throw invalidSecret(name, 'a URL without credentials in it');
+  return raw.trim().replace(/\/+$/, '');
+}
+
+function integer(min: number, max: number) {
+  return (raw: unknown, name: string): number => {
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw invalid(name, raw, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function boolean(raw: unknown, name: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string') {
+    const v = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  }
+  throw invalid(name, raw, 'true or false');
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: unknown, name: string): T => {
+    const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+    if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+    throw invalid(name, raw, `one of ${values.join(', ')}`);
+  };
+}
+
+/**
+ * ALLOWED_ORIGINS takes the earlier backend's JSON array (`["http://localhost:5173"]`)
+ * or a comma list. Each origin must be `*` or a bare scheme://host[:port].
+ */
+export function parseOrigins(raw: unknown, name: string): string[] {
+  let list: unknown = raw;
+  if (typeof raw === 'string') {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith('[')) {
+      try {
+        list = JSON.parse(trimmed);
+      } catch {
+        throw invalid(name, raw, 'a JSON array of origins or a comma-separated list');
+      }
+    } else {
+      list = trimmed === '' ? [] : trimmed.split(',');
+    }
+  }
+  if (!Array.isArray(list)) throw invalid(name, raw, 'a JSON array of origins or a comma-separated list');
+  return list.map((item) => {
+    if (typeof item !== 'string') throw invalid(name, raw, 'origins as strings');
+    const origin = item.trim();
+    if (origin === '*') return origin;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw invalid(name, item, 'an origin such as http://localhost:5173');
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.replace(/\/$/, '')) {
+      throw invalid(name, item, 'an origin such as http://localhost:5173 (scheme, host and port only)');
+    }
+    return url.origin;
+  });
+}
+
+function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
+  return s;
+}
+
+export const SETTINGS = [
+  spec({ key: 'googleApiKey', env: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'], secret: true, parse: text({ secret: true }),
+    description: 'Gemini API key (GOOGLE_API_KEY wins when both are set).' }),
+  spec({ key: 'googleModelId', env: ['GOOGLE_MODEL_ID'], parse: text(),
+    description: 'Gemini model behind the `google` and `nano-banana` providers.' }),
+  spec({ key: 'googleBaseUrl', env: ['GOOGLE_GEMINI_BASE_URL'], parse: httpUrl,
+    description: "Another Gemini endpoint (gateway, proxy, a local fake); Google's by default." }),
+  spec({ key: 'falKey', env: ['FAL_KEY'], secret: true, parse: text({ secret: true }),
+    description: 'fal.ai API key.' }),
+  spec({ key: 'falProxyUrl', env: ['FAL_PROXY_URL'], parse: httpUrl,
+    description: "Send every fal API call through this URL, in fal's proxy protocol (target in x-fal-target-url)." }),
+  spec({ key: 'defaultProvider', env: ['DEFAULT_PROVIDER'], parse: text(),
+    description: 'Provider used when none is named.' }),
+  spec({ key: 'defaultPrompt', env: ['DEFAULT_PROMPT'], parse: text(),
+    description: 'Prompt used when none is given.' }),
+  spec({ key: 'host', env: ['SERVER_HOST', 'HOST'], parse: text(),
+    description: 'Address `frameforge serve` listens on.' }),
+  spec({ key: 'port', env: ['SERVER_PORT', 'PORT'], parse: integer(0, 65535),
+    description: 'Port `frameforge serve` listens on (0 picks a free one).' }),
+  spec({ key: 'allowedOrigins', env: ['ALLOWED_ORIGINS'], parse: parseOrigins,
+    description: 'CORS origins: a JSON array or a comma list; * allows any origin without credentials.' }),
+  spec({ key: 'devMode', env: ['DEV_MODE'], parse: boolean,
+    description: 'Development mode: a provider without a key answers as `mock` (marked X-FrameForge-Fallback: mock).' }),
+  spec({ key: 'logLevel', env: ['LOG_LEVEL'], parse: oneOf(['debug', 'info', 'warn', 'error', 'silent'] as const),
+    description: 'debug, info, warn, error or silent.' }),
+  spec({ key: 'logFormat', env: ['LOG_FORMAT'], parse: oneOf(['json', 'pretty'] as const),
+    description: 'json or pretty; json unless stderr is a terminal.' }),
+  spec({ key: 'trustProxy', env: ['TRUST_PROXY'], parse: boolean,
+    description: 'Trust X-Forwarded-For for the client IP (only behind a proxy you run).' }),
+  spec({ key: 'editsPerHour', env: ['RATE_LIMIT_EDITS_PER_HOUR'], parse: integer(0, 1_000_000),
+    description: 'Edits one client IP may request an hour (0 = unlimited).' }),
+  spec({ key: 'requestsPerHour', env: ['RATE_LIMIT_REQUESTS_PER_HOUR'], parse: integer(0, 10_000_000),
+    description: 'Other API requests one client IP may make an hour (0 = unlimited).' }),
+  spec({ key: 'maxInputPixels', env: ['MAX_INPUT_PIXELS'], parse: integer(1, 1_000_000_000),
+    description: 'Largest input image, in pixels (width x height); larger ones are refused undecoded.' }),
+  spec({ key: 'editTimeoutSeconds', env: ['EDIT_TIMEOUT_SECONDS'], parse: integer(1, 3600),
+    description: 'Deadline for one edit, retries included.' }),
+  spec({ key: 'maxRetries', env: ['MAX_RETRIES'], parse: integer(0, 10),
+    description: 'Retries of a provider call on 429, 5xx and network errors.' }),
+  spec({ key: 'maxRetryWaitSeconds', env: ['MAX_RETRY_WAIT_SECONDS'], parse: integer(0, 3600),
+    description: 'Longest single wait between retries (a longer Retry-After fails the edit instead).' }),
+] as const satisfies readonly SettingSpec[];
+
+export const DEFAULT_SETTINGS: Settings = {
+  googleModelId: 'gemini-2.5-flash-image',
+  defaultProvider: 'google',
+  defaultPrompt: DEFAULT_PROMPT,
+  host: '127.0.0.1',
+  port: 8000,
+  allowedOrigins: ['*'],
+  devMode: false,
+  logLevel: 'info',
+  trustProxy: false,
+  editsPerHour: 100,
+  requestsPerHour: 1000,
+  maxInputPixels: 100_000_000,
+  editTimeoutSeconds: 300,
+  maxRetries: 3,
+  maxRetryWaitSeconds: 60,
+};
+
+/** Names of the settings whose values must never be shown. */
+export const SECRET_KEYS: ReadonlySet<keyof Settings> = new Set(
+  SETTINGS.filter((s) => 'secret' in s && s.secret).map((s) => s.key),
+);

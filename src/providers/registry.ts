@@ -1,0 +1,119 @@
+/**
+ * Turns a provider id into a ready Provider. The one place that knows which
+ * ids exist, which key each needs, and what DEV_MODE does without one.
+ * Adapters for real services are imported only when used, so `providers`,
+ * `--help` and the mock never load an SDK.
+ */
+import type { Config } from '../core/config.js';
+import { FrameForgeError } from '../core/errors.js';
+import { createMockProvider } from './mock.js';
+import { LISTED_PROVIDER_IDS, parseProviderId, type ProviderSpec } from './provider-id.js';
+import type { Provider, ProviderKind } from './types.js';
+
+/** Keys that arrive with one request (HTTP headers); they win over the configured ones. */
+export interface ProviderKeys {
+  google?: string;
+  fal?: string;
+}
+
+export interface ResolvedProvider {
+  provider: Provider;
+  /** The id as the user gave it (or the default). */
+  requestedId: string;
+  /** Set when DEV_MODE answered with `mock` because the real provider had no key. */
+  fallback?: 'mock';
+  warnings: string[];
+}
+
+interface KeyInfo {
+  variables: string;
+  header: string;
+}
+
+const KEY_INFO: Record<Exclude<ProviderKind, 'mock'>, KeyInfo> = {
+  google: { variables: 'GOOGLE_API_KEY (or GEMINI_API_KEY)', header: 'X-Google-API-Key' },
+  fal: { variables: 'FAL_KEY', header: 'X-Fal-Key (or Authorization: Key <key>)' },
+};
+
+export function keyFor(kind: ProviderKind, config: Config, keys: ProviderKeys = {}): string | undefined {
+  if (kind === 'google') return keys.google ?? config.googleApiKey;
+  if (kind === 'fal') return keys.fal ?? config.falKey;
+  return undefined;
+}
+
+export function missingKeyError(kind: Exclude<ProviderKind, 'mock'>, id: string): FrameForgeError {
+  const info = KEY_INFO[kind];
+  return new FrameForgeError('missing_api_key', `No API key for provider ${id}.`, {
+    subject: info.variables,
+    hint: `Set ${info.variables} in the environment or .env, or send the ${info.header} header to the server.`,
+  });
+}
+
+export function parseProvider(id: string, config: Config): ProviderSpec {
+  return parseProviderId(id, config.googleModelId);
+}
+
+export async function resolveProvider(
+  requested: string | undefined,
+  config: Config,
+  keys: ProviderKeys = {},
+): Promise<ResolvedProvider> {
+  const requestedId = requested?.trim() ? requested.trim() : config.defaultProvider;
+  const spec = parseProvider(requestedId, config);
+  if (spec.kind === 'mock') return { provider: createMockProvider(), requestedId, warnings: [] };
+
+  const apiKey = keyFor(spec.kind, config, keys);
+  if (!apiKey) {
+    if (config.devMode) {
+      return {
+        provider: createMockProvider(),
+        requestedId,
+        fallback: 'mock',
+        warnings: [`DEV_MODE: no key for ${spec.id}, answered by the mock provider instead.`],
+      };
+    }
+    throw missingKeyError(spec.kind, spec.id);
+  }
+
+  if (spec.kind === 'google') {
+    const { createGoogleProvider } = await import('./google.js');
+    return {
+      provider: createGoogleProvider({ id: spec.id, model: spec.model, apiKey, baseUrl: config.googleBaseUrl }),
+      requestedId,
+      warnings: [],
+    };
+  }
+  const { createFalProvider } = await import('./fal.js');
+  return {
+    provider: createFalProvider({ id: spec.id, endpoint: spec.endpoint, apiKey, proxyUrl: config.falProxyUrl }),
+    requestedId,
+    warnings: [],
+  };
+}
+
+export interface ProviderStatus {
+  id: string;
+  kind: ProviderKind;
+  ready: boolean;
+  default: boolean;
+  /** What is missing when not ready. */
+  needs?: string;
+}
+
+/** Every listed provider, whether its key is present, and which is the default. */
+export function listProviders(config: Config): ProviderStatus[] {
+  const ids = new Set(LISTED_PROVIDER_IDS);
+  const defaultSpec = parseProvider(config.defaultProvider, config);
+  ids.add(defaultSpec.id);
+  return [...ids].sort().map((id) => {
+    const spec = parseProvider(id, config);
+    const ready = spec.kind === 'mock' || Boolean(keyFor(spec.kind, config));
+    return {
+      id,
+      kind: spec.kind,
+      ready,
+      default: spec.id === defaultSpec.id,
+      ...(spec.kind === 'mock' || ready ? {} : { needs: KEY_INFO[spec.kind].variables }),
+    };
+  });
+}

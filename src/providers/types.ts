@@ -1,0 +1,84 @@
+/**
+ * The provider contract: what the edit core hands a provider and what it gets back.
+ *
+ * A provider is a plain object. It never reads files, never writes output and
+ * never validates user images: the core has already done that, so a provider
+ * only speaks its service's protocol. Keys are read when `edit` runs, not when
+ * the provider is created, so listing providers never needs a key.
+ */
+
+/** An image ready to leave the machine: upright, metadata stripped, within the provider's limits. */
+export interface ProviderImage {
+  readonly data: Buffer;
+  /** `image/jpeg`, `image/png` or `image/webp`. */
+  readonly mimeType: string;
+  /** A display name for logs and for providers that want a file name (never a full path). */
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Options that image models share. A provider that cannot honour one says so in `warnings`. */
+export interface EditOptions {
+  /** The format the user wants; providers that can produce it natively are asked to. */
+  outputFormat?: 'png' | 'jpeg' | 'webp';
+  /** e.g. `16:9`; `auto` or undefined leaves it to the model. */
+  aspectRatio?: string;
+  seed?: number;
+  /** How many candidates to ask for; the result is still one image (the last). */
+  numImages?: number;
+  /** fal only: force the input field (`image_url` or `image_urls`) for a model we do not know. */
+  imageField?: 'image_url' | 'image_urls';
+}
+
+export interface EditRequest {
+  /** The image to edit first, then any reference images (`--with`). At least one. */
+  readonly images: readonly ProviderImage[];
+  readonly prompt: string;
+  readonly options: EditOptions;
+}
+
+export interface EditContext {
+  /** Cancels the edit: Ctrl-C, a closed HTTP connection, or the edit deadline. */
+  readonly signal: AbortSignal;
+  /** Called with a human-readable line while a long edit runs (queue position, retries). */
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface EditResult {
+  readonly data: Buffer;
+  readonly mimeType: string;
+  /** Options the model could not honour, and anything else the user should know. */
+  readonly warnings: string[];
+  /** The model that produced the result, when the provider knows it. */
+  readonly model?: string;
+  /** The provider's id for the request (fal request id, Gemini response id). */
+  readonly requestId?: string;
+  /** Text the model returned alongside the image. */
+  readonly text?: string;
+  /** How many HTTP attempts the edit took (1 without retries). */
+  readonly attempts?: number;
+  /** True when no real model made this image (the `mock` provider). */
+  readonly mock?: boolean;
+}
+
+/** What a provider accepts, so the core can scale and convert before sending. */
+export interface ProviderLimits {
+  /** The longest edge, in pixels, the provider accepts; larger images are scaled down. */
+  readonly maxEdge: number;
+  /** How many images one request may carry, including references. */
+  readonly maxImages: number;
+}
+
+export interface Provider {
+  /** The canonical id, e.g. `google:gemini-2.5-flash-image`, `fal:fal-ai/flux-kontext/dev`, `mock`. */
+  readonly id: string;
+  /** `google`, `fal` or `mock`. */
+  readonly kind: ProviderKind;
+  /** The model or endpoint behind it, for manifests and logs. */
+  readonly model: string;
+  readonly limits: ProviderLimits;
+  edit(request: EditRequest, context: EditContext): Promise<EditResult>;
+}
+
+export type ProviderKind = 'google' | 'fal' | 'mock';
