@@ -11,7 +11,9 @@
  * which leaves retrying to the core. FAL_PROXY_URL sends every API call
  * through fal's proxy protocol (`x-fal-target-url`); the storage upload PUT
  * goes to the upload URL fal hands out, as in fal's own client.
+ * The registry imports this module (and so the SDK) only when fal is used.
  */
+import { createFalClient } from '@fal-ai/client';
 import { FrameForgeError } from '../core/errors.js';
 import { downloadResult } from './download.js';
 import { mapFalError } from './fal-errors.js';
@@ -92,7 +94,6 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
       const { signal } = context;
-      const { createFalClient } = await import('@fal-ai/client');
       const client = createFalClient({
         credentials: options.apiKey,
         fetch: falFetch(signal),

@@ -6,8 +6,10 @@
  * built inside `edit` with the key passed in, so a per-request key (server
  * header) never outlives its request and the environment is never consulted.
  * The SDK's own retries stay off (its default): the core retries, once, for
- * both providers.
+ * both providers. The registry imports this module only when a Gemini
+ * provider is used, so `providers` and `--help` never load the SDK.
  */
+import { GoogleGenAI, Modality } from '@google/genai';
 import { FrameForgeError } from '../core/errors.js';
 import { mapGeminiError } from './gemini-errors.js';
 import { extractImage } from './gemini-response.js';
@@ -59,8 +61,6 @@ export function createGoogleProvider(options: GoogleProviderOptions): Provider {
       }
       const { config, warnings } = generationConfig(request.options);
       const http = guardedFetch(context.signal);
-      // Loaded here, not at the top: `providers` and `--help` never pay for the SDK.
-      const { GoogleGenAI, Modality } = await import('@google/genai');
       const ai = new GoogleGenAI({
         apiKey: options.apiKey,
         httpOptions: { fetch: http.fetch, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) },
