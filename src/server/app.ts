@@ -1,0 +1,164 @@
+/**
+ * The request handler, composed once at startup (the listening socket and
+ * the lifecycle live in serve.ts). For every request, in order: request id,
+ * access log, CORS, the route (404 / 405), the rate limit, then the handler
+ * under the route's deadline and an AbortSignal that fires when the client
+ * leaves. Whatever a handler throws becomes a `{detail, code}` answer; no
+ * request can take the server down.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../core/config.js';
+import { FrameForgeError, toFrameForgeError } from '../core/errors.js';
+import { clientIp } from './client-ip.js';
+import { createCors } from './cors.js';
+import { sendError } from './http-errors.js';
+import type { Logger } from './logger.js';
+import type { MultipartLimits } from './multipart.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { requestIdOf } from './request-id.js';
+import { requestSecrets } from './request-keys.js';
+import { createRoutes } from './routes/index.js';
+import type { RequestContext, Route } from './routes/types.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  limits: MultipartLimits;
+  uploadIdleMs: number;
+  apiTimeoutMs: number;
+  editTimeoutMs: number;
+  /** Tests shorten the rate-limit window; an hour by default (contract 3). */
+  rateWindowMs?: number;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The path without its query string, capped, for routing and logs (a query may hold anything). */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return (q === -1 ? raw : raw.slice(0, q)).slice(0, 200);
+}
+
+export function createApp(options: AppOptions): RequestHandler {
+  const { config, log } = options;
+  const routes = new Map<string, Route>(createRoutes(options).map((r) => [r.path, r]));
+  const cors = createCors(config.allowedOrigins);
+  const windowMs = options.rateWindowMs ?? HOUR_MS;
+  const limiters: Record<Route['limit'], RateLimiter> = {
+    edit: createRateLimiter({ limit: config.editsPerHour, windowMs }),
+    other: createRateLimiter({ limit: config.requestsPerHour, windowMs }),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, path: string, controller: AbortController): Promise<void> {
+    const route = routes.get(path);
+    const allow = route ? Object.keys(route.methods) : [];
+    if (cors.preflight(req, res, allow)) return;
+    cors.apply(req, res);
+    if (!route) {
+      throw new FrameForgeError('not_found', `There is no ${path} here.`, {
+        hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit and GET /api/openapi.json.',
+      });
+    }
+    const handler = route.methods[req.method ?? ''];
+    if (!handler) {
+      res.setHeader('Allow', allow.join(', '));
+      throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
+    }
+    const decision = limiters[route.limit].take(clientIp(req, config.trustProxy));
+    if (!decision.allowed) {
+      throw new FrameForgeError('rate_limited', `Too many ${route.limit === 'edit' ? 'edits' : 'requests'} from your address.`, {
+        retryAfter: decision.retryAfter,
+        hint: `Try again in ${decision.retryAfter} s.`,
+      });
+    }
+    await withDeadline(ctx, route, handler, controller);
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    const path = pathOf(req.url);
+    const controller = new AbortController();
+    const ctx: RequestContext = {
+      req,
+      res,
+      requestId,
+      signal: controller.signal,
+      log,
+      secrets: requestSecrets(req.headers),
+      logFields: {},
+    };
+    res.setHeader('X-Request-Id', requestId);
+    res.on('close', () => {
+      const aborted = !res.writableFinished;
+      if (aborted) controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
+      log.log(
+        'info',
+        'request',
+        {
+          requestId,
+          method: req.method,
+          path,
+          status: aborted ? 499 : res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          ip: clientIp(req, config.trustProxy),
+          ...ctx.logFields,
+          ...(aborted ? { aborted: true } : {}),
+        },
+        ctx.secrets,
+      );
+    });
+    handle(req, res, ctx, path, controller).catch(async (thrown: unknown) => {
+      // A client that left needs no answer; anything else gets one.
+      if (controller.signal.aborted && !res.headersSent && res.destroyed) return;
+      const error = toFrameForgeError(thrown);
+      if (error.code === 'internal_error' || error.code === 'invalid_config') {
+        const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause);
+        log.log('error', 'unexpected error', { requestId, error: cause }, ctx.secrets);
+      }
+      ctx.logFields.code = error.code;
+      // The body was not read to its end: close rather than drain it.
+      if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+      await sendError(req, res, error).catch(() => res.destroy());
+    });
+  };
+}
+
+/**
+ * Runs the handler under the route's deadline. When it passes, the request's
+ * signal aborts (stopping the upload or the provider call) and the client is
+ * told why: 408 while its upload was still arriving, else 504 for an edit.
+ */
+async function withDeadline(
+  ctx: RequestContext,
+  route: Route,
+  handler: (ctx: RequestContext) => Promise<void>,
+  controller: AbortController,
+): Promise<void> {
+  const { req } = ctx;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seconds = Math.round(route.timeoutMs / 1000);
+      controller.abort(new DOMException('The route deadline passed.', 'TimeoutError'));
+      reject(
+        !req.complete
+          ? new FrameForgeError('request_timeout', `The request was not received within ${seconds} s.`)
+          : route.limit === 'edit'
+            ? new FrameForgeError('provider_timeout', `The edit did not finish within ${seconds} s.`, { hint: 'Try again later.' })
+            : new FrameForgeError('service_unavailable', `The request did not finish within ${seconds} s.`),
+      );
+    }, route.timeoutMs);
+  });
+  const work = handler(ctx);
+  // After the deadline the handler still settles (cancelled); nobody awaits it then.
+  work.catch(() => {});
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
