@@ -12,12 +12,13 @@ import { FrameForgeError, toFrameForgeError } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
 import { createCors } from './cors.js';
 import { sendError } from './http-errors.js';
+import { closeAfterAnswer } from './linger.js';
 import type { Logger } from './logger.js';
 import type { MultipartLimits } from './multipart.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { requestIdOf } from './request-id.js';
 import { requestSecrets } from './request-keys.js';
-import { createRoutes } from './routes/index.js';
+import { createRoutes, type RouteOptions } from './routes/index.js';
 import type { RequestContext, Route } from './routes/types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -29,6 +30,7 @@ export interface AppOptions {
   uploadIdleMs: number;
   apiTimeoutMs: number;
   editTimeoutMs: number;
+  resolveProvider?: RouteOptions['resolveProvider'];
   /** Tests shorten the rate-limit window; an hour by default (contract 3). */
   rateWindowMs?: number;
 }
@@ -121,7 +123,7 @@ export function createApp(options: AppOptions): RequestHandler {
       }
       ctx.logFields.code = error.code;
       // The body was not read to its end: close rather than drain it.
-      if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+      if (!req.complete && !res.headersSent) closeAfterAnswer(req, res);
       await sendError(req, res, error).catch(() => res.destroy());
     });
   };

@@ -95,9 +95,6 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         // Stop reading: nothing more of this body is parsed or kept.
         req.unpipe(parser);
         req.pause();
-        parser.removeAllListeners();
-        parser.on('error', () => {});
-        parser.destroy();
         reject(error);
       } else {
         resolve({ files, fields });
@@ -148,7 +145,11 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         return;
       }
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A cut-off part errors its stream; the parser's own error (below) already answers for it.
+      stream.on('error', () => {});
+      stream.on('data', (chunk: Buffer) => {
+        if (!settled) chunks.push(chunk);
+      });
       stream.on('limit', () =>
         finish(
           new FrameForgeError('file_too_large', `${name} is larger than ${mb(limits.fileSize)}.`, {
@@ -173,6 +174,7 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     parser.on('filesLimit', tooMany('files', limits.files));
     parser.on('fieldsLimit', tooMany('fields', limits.fields));
     parser.on('partsLimit', tooMany('parts', limits.parts));
+    // Kept after settling: a parser left behind may still report the body's end as an error.
     parser.on('error', (error: unknown) =>
       finish(new FrameForgeError('bad_request', 'The multipart body is malformed.', { cause: error, hint: 'Send a well-formed multipart/form-data body.' })),
     );

@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.js';
-import { createApp } from './app.js';
+import { createApp, type AppOptions } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
 
@@ -29,6 +29,8 @@ export interface ServeOptions {
   /** Deadline for an edit, upload included (default 5 min). */
   editTimeoutMs?: number;
   rateWindowMs?: number;
+  /** The registry's resolveProvider unless given (tests wrap it to observe requests). */
+  resolveProvider?: AppOptions['resolveProvider'];
 }
 
 export interface RunningServer {
@@ -65,6 +67,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
     editTimeoutMs,
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
+    ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
   });
 
   let inFlight = 0;

@@ -19,10 +19,13 @@ export interface EditRouteOptions {
   config: Config;
   limits: MultipartLimits;
   uploadIdleMs: number;
+  /** The registry's resolveProvider; tests pass a wrapper to see what the route asked for. */
+  resolveProvider?: typeof resolveProvider;
 }
 
 export function editHandler(options: EditRouteOptions): Handler {
   const { config } = options;
+  const resolve = options.resolveProvider ?? resolveProvider;
   return async (ctx) => {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
@@ -34,7 +37,7 @@ export function editHandler(options: EditRouteOptions): Handler {
         hint: 'Send the photo as a file in the form field "images".',
       });
     }
-    const resolved = await resolveProvider(form.fields.get('provider'), config, keys);
+    const resolved = await resolve(form.fields.get('provider'), config, keys);
     const prompt = form.fields.get('prompt');
     const outcome = await editImage(
       resolved,

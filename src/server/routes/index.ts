@@ -1,14 +1,9 @@
 /** The route table: every path the API answers, its methods, deadline and rate limit. */
-import type { Config } from '../../core/config.js';
-import type { MultipartLimits } from '../multipart.js';
-import { editHandler } from './edit.js';
+import { editHandler, type EditRouteOptions } from './edit.js';
 import { healthHandler, openApiHandler, providersHandler } from './meta.js';
 import type { Route } from './types.js';
 
-export interface RouteOptions {
-  config: Config;
-  limits: MultipartLimits;
-  uploadIdleMs: number;
+export interface RouteOptions extends EditRouteOptions {
   apiTimeoutMs: number;
   editTimeoutMs: number;
 }
