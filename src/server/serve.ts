@@ -76,7 +76,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const server = createServer(
     {
       // Backstops behind our own JSON 408s: Node's defaults would let a slow-headers client linger.
-      headersTimeout: 30 * SECOND,
+      headersTimeout: Math.min(30 * SECOND, editTimeoutMs),
       requestTimeout: editTimeoutMs + 10 * SECOND,
     },
     (req, res) => {
