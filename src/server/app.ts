@@ -69,7 +69,7 @@ export function createApp(options: AppOptions): RequestHandler {
       res.setHeader('Allow', allow.join(', '));
       throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
     }
-    const decision = limiters[route.limit].take(clientIp(req, config.trustProxy));
+    const decision = limiters[route.limit].take(ctx.ip);
     if (!decision.allowed) {
       throw new FrameForgeError('rate_limited', `Too many ${route.limit === 'edit' ? 'edits' : 'requests'} from your address.`, {
         retryAfter: decision.retryAfter,
@@ -83,11 +83,13 @@ export function createApp(options: AppOptions): RequestHandler {
     const started = performance.now();
     const requestId = requestIdOf(req);
     const path = pathOf(req.url);
+    const ip = clientIp(req, config.trustProxy);
     const controller = new AbortController();
     const ctx: RequestContext = {
       req,
       res,
       requestId,
+      ip,
       signal: controller.signal,
       log,
       secrets: requestSecrets(req.headers),
@@ -106,7 +108,7 @@ export function createApp(options: AppOptions): RequestHandler {
           path,
           status: aborted ? 499 : res.statusCode,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
-          ip: clientIp(req, config.trustProxy),
+          ip,
           ...ctx.logFields,
           ...(aborted ? { aborted: true } : {}),
         },
@@ -141,26 +143,33 @@ async function withDeadline(
   controller: AbortController,
 ): Promise<void> {
   const { req } = ctx;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const seconds = Math.round(route.timeoutMs / 1000);
-      controller.abort(new DOMException('The route deadline passed.', 'TimeoutError'));
-      reject(
-        !req.complete
-          ? new FrameForgeError('request_timeout', `The request was not received within ${seconds} s.`)
-          : route.limit === 'edit'
-            ? new FrameForgeError('provider_timeout', `The edit did not finish within ${seconds} s.`, { hint: 'Try again later.' })
-            : new FrameForgeError('service_unavailable', `The request did not finish within ${seconds} s.`),
-      );
-    }, route.timeoutMs);
-  });
+  let expired: FrameForgeError | undefined;
+  let wake: (() => void) | undefined;
+  const timer = setTimeout(() => {
+    const seconds = Math.round(route.timeoutMs / 1000);
+    expired = !req.complete
+      ? new FrameForgeError('request_timeout', `The request was not received within ${seconds} s.`)
+      : route.limit === 'edit'
+        ? new FrameForgeError('provider_timeout', `The edit did not finish within ${seconds} s.`, { hint: 'Try again later.' })
+        : new FrameForgeError('service_unavailable', `The request did not finish within ${seconds} s.`);
+    controller.abort(new DOMException('The route deadline passed.', 'TimeoutError'));
+    wake?.();
+  }, route.timeoutMs);
   const work = handler(ctx);
-  // After the deadline the handler still settles (cancelled); nobody awaits it then.
-  work.catch(() => {});
   try {
-    await Promise.race([work, deadline]);
+    // Usually the handler settles first; the deadline only wakes us when it does not.
+    await new Promise<void>((resolve, reject) => {
+      wake = resolve;
+      work.then(resolve, reject);
+    });
+  } catch (error) {
+    throw expired ?? error;
   } finally {
     clearTimeout(timer);
+  }
+  // After the deadline the handler still settles (cancelled); nobody awaits it then.
+  if (expired) {
+    work.catch(() => {});
+    throw expired;
   }
 }

@@ -18,6 +18,8 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
+  /** Writes out lines still batched (before the process exits). */
+  flush(): void;
 }
 
 export interface LoggerOptions {
@@ -40,6 +42,33 @@ function redact(line: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * stderr to a file or /dev/null is written synchronously, one syscall a line;
+ * under load that cost more than all the middleware together. Lines are
+ * gathered and written once per turn of the event loop instead.
+ */
+function batchedStderr(): { sink: (line: string) => void; flush: () => void } {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    process.stderr.write(text);
+  };
+  return {
+    sink: (line) => {
+      pending.push(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 function pretty(level: Level, msg: string, fields: LogFields): string {
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -50,7 +79,8 @@ function pretty(level: Level, msg: string, fields: LogFields): string {
 export function createLogger(options: LoggerOptions): Logger {
   const min = RANK[options.level];
   const format = options.format ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  const sink = options.sink ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const batched = options.sink ? undefined : batchedStderr();
+  const sink = options.sink ?? batched!.sink;
   const configured = options.secrets?.filter((s): s is string => typeof s === 'string' && s !== '') ?? [];
 
   const log: Logger['log'] = (level, msg, fields = {}, secrets = []) => {
@@ -65,5 +95,6 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (msg, fields) => log('info', msg, fields),
     warn: (msg, fields) => log('warn', msg, fields),
     error: (msg, fields) => log('error', msg, fields),
+    flush: () => batched?.flush(),
   };
 }

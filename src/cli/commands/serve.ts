@@ -47,7 +47,8 @@ export async function serveCommand(options: ServeCommandOptions, globals: Global
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat ?? (io.stderr.isTTY ? 'pretty' : 'json'),
-    sink: (line) => void io.stderr.write(`${line}\n`),
+    // The real stderr gets the batched writer; an injected one (tests) gets each line.
+    ...(io.stderr === process.stderr ? {} : { sink: (line: string) => void io.stderr.write(`${line}\n`) }),
     secrets: [config.googleApiKey, config.falKey],
   });
   for (const warning of startupWarnings(config)) logger.warn(warning);
@@ -61,10 +62,14 @@ export async function serveCommand(options: ServeCommandOptions, globals: Global
       signals++;
       if (signals > 1) {
         logger.warn('second signal: exiting now', { signal });
+        logger.flush();
         process.exit(130);
       }
       logger.info('signal received: draining requests in flight', { signal });
-      void server.close().then(resolve);
+      void server.close().then(() => {
+        logger.flush();
+        resolve();
+      });
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

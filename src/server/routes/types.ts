@@ -6,6 +6,8 @@ export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   requestId: string;
+  /** The client's address (X-Forwarded-For's last entry with TRUST_PROXY). */
+  ip: string;
   /** Aborted when the client goes away or the route's deadline passes. */
   signal: AbortSignal;
   log: Logger;
