@@ -116,9 +116,9 @@ await barePool.close();
 await stop(bare.child);
 
 // 2. Edits with the mock provider and a ~2 MB JPEG.
-const { width, height } = { width: 1400, height: 1000 };
+const { width, height } = { width: 2000, height: 1500 };
 const image = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-  .jpeg({ quality: 88 })
+  .jpeg({ quality: 91 })
   .toBuffer();
 const boundary = 'frameforge-bench-boundary';
 const body = Buffer.concat([
