@@ -35,6 +35,37 @@ export interface AppOptions {
   rateWindowMs?: number;
 }
 
+/**
+ * An AbortController made only when a handler asks for the signal: creating
+ * one (an EventTarget) for every health check cost measurable throughput,
+ * and only edits listen to it. Aborting before anyone asked still counts.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private abortedEarly = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedEarly) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller ? this.controller.signal.aborted : this.abortedEarly;
+  }
+
+  abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else if (!this.abortedEarly) {
+      this.abortedEarly = true;
+      this.reason = reason;
+    }
+  }
+}
+
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** The path without its query string, capped, for routing and logs (a query may hold anything). */
@@ -54,7 +85,7 @@ export function createApp(options: AppOptions): RequestHandler {
     other: createRateLimiter({ limit: config.requestsPerHour, windowMs }),
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, path: string, controller: AbortController): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, path: string, controller: LazyAbort): Promise<void> {
     const route = routes.get(path);
     const allow = route ? Object.keys(route.methods) : [];
     if (cors.preflight(req, res, allow)) return;
@@ -84,13 +115,15 @@ export function createApp(options: AppOptions): RequestHandler {
     const requestId = requestIdOf(req);
     const path = pathOf(req.url);
     const ip = clientIp(req, config.trustProxy);
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     const ctx: RequestContext = {
       req,
       res,
       requestId,
       ip,
-      signal: controller.signal,
+      get signal() {
+        return controller.signal;
+      },
       log,
       secrets: requestSecrets(req.headers),
       logFields: {},
@@ -117,7 +150,7 @@ export function createApp(options: AppOptions): RequestHandler {
     });
     handle(req, res, ctx, path, controller).catch(async (thrown: unknown) => {
       // A client that left needs no answer; anything else gets one.
-      if (controller.signal.aborted && !res.headersSent && res.destroyed) return;
+      if (controller.aborted && !res.headersSent && res.destroyed) return;
       const error = toFrameForgeError(thrown);
       if (error.code === 'internal_error' || error.code === 'invalid_config') {
         const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause);
@@ -140,7 +173,7 @@ async function withDeadline(
   ctx: RequestContext,
   route: Route,
   handler: (ctx: RequestContext) => Promise<void>,
-  controller: AbortController,
+  controller: LazyAbort,
 ): Promise<void> {
   const { req } = ctx;
   let expired: FrameForgeError | undefined;
