@@ -1,0 +1,172 @@
+import sharp from 'sharp';
+import { describe, expect, test } from 'vitest';
+import { FrameForgeError } from '../../src/core/errors.js';
+import { findTruncation, sniffFormat } from '../../src/core/image-format.js';
+import { encodeOutput, inspectImage, prepareForProvider } from '../../src/core/images.js';
+import { stripMetadata } from '../../src/core/metadata-strip.js';
+import { exifHasGps, makeHugePng, makeJpeg, makePng, makeWebp } from '../support/images.js';
+
+const MAX_PIXELS = 100_000_000;
+
+async function refusal(data: Buffer, name: string): Promise<FrameForgeError> {
+  const error = await inspectImage(data, name, MAX_PIXELS).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FrameForgeError);
+  return error as FrameForgeError;
+}
+
+describe('recognizing images by their bytes', () => {
+  test('sniffs each format regardless of name', async () => {
+    expect(sniffFormat(await makeJpeg())).toBe('jpeg');
+    expect(sniffFormat(await makePng())).toBe('png');
+    expect(sniffFormat(await makeWebp())).toBe('webp');
+    expect(sniffFormat(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).gif().toBuffer())).toBe('gif');
+    expect(sniffFormat(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).tiff().toBuffer())).toBe('tiff');
+    expect(sniffFormat(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000' } }).avif().toBuffer())).toBe('avif');
+    expect(sniffFormat(Buffer.from('just some text, not an image'))).toBeUndefined();
+  });
+
+  test('a text file is refused as unsupported, naming the file', async () => {
+    const error = await refusal(Buffer.from('hello, I am a text file\n'), 'notes/room.jpg');
+    expect(error.code).toBe('unsupported_image');
+    expect(error.status).toBe(415);
+    expect(error.message).toContain('notes/room.jpg');
+  });
+
+  test('an empty file is refused, naming the file', async () => {
+    const error = await refusal(Buffer.alloc(0), 'empty.png');
+    expect(error.code).toBe('empty_file');
+    expect(error.message).toContain('empty.png');
+  });
+
+  test('a truncated JPEG is caught without decoding', async () => {
+    const jpeg = await makeJpeg({ width: 200, height: 200 });
+    const cut = jpeg.subarray(0, Math.floor(jpeg.length * 0.7));
+    expect(findTruncation(jpeg, 'jpeg')).toBeUndefined();
+    expect(findTruncation(cut, 'jpeg')).toMatch(/end-of-image/);
+    const error = await refusal(cut, 'cut.jpg');
+    expect(error.code).toBe('corrupt_image');
+    expect(error.message).toContain('cut.jpg');
+  });
+
+  test('a truncated PNG and WebP are caught', async () => {
+    const png = await makePng(64, 64);
+    expect(findTruncation(png, 'png')).toBeUndefined();
+    expect(findTruncation(png.subarray(0, png.length - 12), 'png')).toMatch(/IEND/);
+    const webp = await makeWebp(64, 64);
+    expect(findTruncation(webp, 'webp')).toBeUndefined();
+    expect(findTruncation(webp.subarray(0, webp.length - 10), 'webp')).toMatch(/declares/);
+  });
+
+  test('a 30000x30000 PNG is refused from its header (decompression bomb)', async () => {
+    const bomb = makeHugePng(30000, 30000);
+    expect(bomb.length).toBeLessThan(1_000_000);
+    const error = await refusal(bomb, 'bomb.png');
+    expect(error.code).toBe('image_too_large');
+    expect(error.status).toBe(413);
+    expect(error.message).toContain('bomb.png');
+    expect(error.message).toContain('30000x30000');
+  });
+});
+
+describe('preparing an image for a provider', () => {
+  test('EXIF orientation 6 comes out upright: width and height swapped, orientation gone', async () => {
+    const jpeg = await makeJpeg({ width: 64, height: 32, orientation: 6 });
+    const inspected = await inspectImage(jpeg, 'sideways.jpg', MAX_PIXELS);
+    expect(inspected.orientation).toBe(6);
+    const prepared = await prepareForProvider(inspected, 4096, MAX_PIXELS);
+    const meta = await sharp(prepared.data).metadata();
+    expect([meta.width, meta.height]).toEqual([32, 64]);
+    expect(meta.orientation ?? 1).toBe(1);
+    expect(prepared.reencoded).toBe(true);
+  });
+
+  test('GPS and camera metadata never reach the provider, and pixels are not re-encoded', async () => {
+    const jpeg = await makeJpeg({ gps: true });
+    expect(exifHasGps((await sharp(jpeg).metadata()).exif)).toBe(true);
+    const prepared = await prepareForProvider(await inspectImage(jpeg, 'gps.jpg', MAX_PIXELS), 4096, MAX_PIXELS);
+    expect(prepared.reencoded).toBe(false);
+    expect((await sharp(prepared.data).metadata()).exif).toBeUndefined();
+    expect(prepared.data.includes(Buffer.from('SN-0042-SECRET'))).toBe(false);
+    // Lossless: the decoded pixels are identical.
+    const [before, after] = await Promise.all([sharp(jpeg).raw().toBuffer(), sharp(prepared.data).raw().toBuffer()]);
+    expect(after.equals(before)).toBe(true);
+  });
+
+  test('a rotated image with GPS loses the GPS too', async () => {
+    const jpeg = await makeJpeg({ gps: true, orientation: 6 });
+    const prepared = await prepareForProvider(await inspectImage(jpeg, 'gps6.jpg', MAX_PIXELS), 4096, MAX_PIXELS);
+    expect((await sharp(prepared.data).metadata()).exif).toBeUndefined();
+  });
+
+  test('large images are scaled down to the provider limit, keeping the aspect ratio', async () => {
+    const jpeg = await makeJpeg({ width: 1000, height: 500 });
+    const prepared = await prepareForProvider(await inspectImage(jpeg, 'big.jpg', MAX_PIXELS), 400, MAX_PIXELS);
+    expect([prepared.width, prepared.height]).toEqual([400, 200]);
+    const meta = await sharp(prepared.data).metadata();
+    expect([meta.width, meta.height]).toEqual([400, 200]);
+  });
+
+  test('formats providers do not take are converted (GIF to PNG, AVIF to JPEG)', async () => {
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } }).gif().toBuffer();
+    const fromGif = await prepareForProvider(await inspectImage(gif, 'a.gif', MAX_PIXELS), 4096, MAX_PIXELS);
+    expect(fromGif.mimeType).toBe('image/png');
+    expect(sniffFormat(fromGif.data)).toBe('png');
+    const avif = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#123' } }).avif().toBuffer();
+    const fromAvif = await prepareForProvider(await inspectImage(avif, 'a.avif', MAX_PIXELS), 4096, MAX_PIXELS);
+    expect(fromAvif.mimeType).toBe('image/jpeg');
+  });
+});
+
+describe('stripping metadata without re-encoding', () => {
+  test('PNG text chunks and eXIf go; pixel chunks stay byte for byte', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f0f' } })
+      .png()
+      .withExif({ IFD0: { Make: 'PngCam' } })
+      .toBuffer();
+    expect(png.includes(Buffer.from('PngCam'))).toBe(true);
+    const stripped = stripMetadata(png, 'png');
+    expect(stripped.includes(Buffer.from('PngCam'))).toBe(false);
+    expect(stripped.includes(Buffer.from('IDAT'))).toBe(true);
+    expect(findTruncation(stripped, 'png')).toBeUndefined();
+    const [a, b] = await Promise.all([sharp(png).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
+  });
+
+  test('WebP EXIF chunk goes and the RIFF size and VP8X flags stay consistent', async () => {
+    const webp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0ff' } })
+      .webp({ lossless: true })
+      .withExif({ IFD0: { Make: 'WebpCam' } })
+      .toBuffer();
+    expect(webp.includes(Buffer.from('WebpCam'))).toBe(true);
+    const stripped = stripMetadata(webp, 'webp');
+    expect(stripped.includes(Buffer.from('WebpCam'))).toBe(false);
+    expect(stripped.readUInt32LE(4) + 8).toBe(stripped.length);
+    const meta = await sharp(stripped).metadata();
+    expect(meta.exif).toBeUndefined();
+    const [a, b] = await Promise.all([sharp(webp).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
+  });
+
+  test('an image without metadata is returned as is', async () => {
+    const png = await makePng();
+    expect(stripMetadata(png, 'png')).toBe(png);
+  });
+});
+
+describe('encoding the output', () => {
+  test('converts to the requested format and keeps no metadata', async () => {
+    const png = await makePng(16, 16);
+    const out = await encodeOutput(png, 'jpeg', 'mock');
+    expect(out.mimeType).toBe('image/jpeg');
+    expect(sniffFormat(out.data)).toBe('jpeg');
+    const same = await encodeOutput(await makeJpeg({ gps: true }), 'jpeg', 'mock');
+    expect((await sharp(same.data).metadata()).exif).toBeUndefined();
+  });
+
+  test('a provider answer that is not an image is a provider error', async () => {
+    await expect(encodeOutput(Buffer.from('<html>oops</html>'), 'png', 'fal:x/y')).rejects.toMatchObject({ code: 'provider_error' });
+  });
+});
