@@ -138,7 +138,7 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
         io.stdout.write(`${e.item.output}\n`);
       } else if (e.event === 'skipped') {
         if (e.item.output !== undefined) skipped++;
-        const why = e.reason === 'output exists' ? `${e.item.output} exists (use --force to overwrite)` : e.reason;
+        const why = e.reason.startsWith('output exists') ? `${e.item.output} exists (use --force to overwrite)` : e.reason;
         io.stderr.write(`${c.yellow('skipped')} ${e.item.input}: ${why}\n`);
       } else if (e.event === 'failed') {
         failed++;

@@ -136,12 +136,8 @@ export async function runItem(item: EditItem, ctx: RunContext): Promise<ItemResu
     // Resume: a whole image at the output is a finished item; an empty or cut-off one is redone.
     const existing = ctx.force ? undefined : await checkExistingOutput(outputPath);
     if (existing?.state === 'valid') return { status: 'skipped', item, reason: 'output exists' };
-    if (existing?.state === 'foreign') {
-      throw new FrameForgeError('output_error', `${item.output} exists and is not an image; it is left alone.`, {
-        subject: item.output,
-        hint: 'Move it away, or use --force to overwrite it.',
-      });
-    }
+    // Not an image at all: not a leftover of ours but someone's file, so it is left alone.
+    if (existing?.state === 'foreign') return { status: 'skipped', item, reason: 'output exists and is not an image' };
     const replaced = existing?.state === 'invalid' ? existing.reason : undefined;
     const image = await readInputFile(path.resolve(ctx.cwd, item.input), item.input);
     const outcome = await editImage(
@@ -341,17 +337,16 @@ async function runBatch(plan: Plan, ctx: RunContext, run: BatchRun): Promise<num
 
 /** Lists what a run would do, calling no provider and writing nothing. */
 async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promise<number> {
-  const counts = { edit: 0, skip: 0, fail: 0 };
+  const counts = { edit: 0, skip: 0 };
   for (const file of plan.ignored) {
     if (options.json) writeJson(io, { event: 'skipped', input: file.input, reason: file.reason });
     else io.stderr.write(`skipped ${file.input}: ${file.reason}\n`);
   }
   for (const item of plan.items) {
     const existing = options.force ? undefined : await checkExistingOutput(path.resolve(io.cwd, item.output));
-    const action = existing?.state === 'valid' ? 'skip' : existing?.state === 'foreign' ? 'fail' : 'edit';
+    const action = existing?.state === 'valid' || existing?.state === 'foreign' ? 'skip' : 'edit';
     counts[action]++;
-    const note =
-      action === 'skip' ? ' (output exists: skipped)' : action === 'fail' ? ' (output exists and is not an image: would fail)' : existing?.state === 'invalid' ? ` (redo: ${existing.reason})` : '';
+    const note = action === 'skip' ? ' (output exists: skipped)' : existing?.state === 'invalid' ? ` (redo: ${existing.reason})` : '';
     if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action });
     else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
   }
