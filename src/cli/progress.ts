@@ -52,7 +52,9 @@ export interface ProgressOptions {
 
 /** Spinners only on a terminal, and, like colours, never with NO_COLOR, TERM=dumb or under CI. */
 function wantsSpinner(io: CliIO): boolean {
-  return Boolean(io.stderr.isTTY) && useColor(io) && !io.env.CI;
+  // ora redraws with the cursor methods of a real terminal stream (tty.WriteStream).
+  const terminal = typeof (io.stderr as Partial<NodeJS.WriteStream>).cursorTo === 'function';
+  return terminal && Boolean(io.stderr.isTTY) && useColor(io) && !io.env.CI;
 }
 
 export async function createProgress(io: CliIO, options: ProgressOptions): Promise<Progress> {
@@ -123,7 +125,8 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
       started = performance.now();
       if (count > 1) io.stderr.write(`${label}\n`);
       if (makeSpinner && count > 0) {
-        spinner = makeSpinner({ stream: io.stderr as NodeJS.WritableStream, discardStdin: false, text: status() }).start();
+        // discardStdin would put stdin in raw mode, where Ctrl-C is no longer a SIGINT from the terminal.
+        spinner = makeSpinner({ stream: io.stderr as NodeJS.WritableStream, isEnabled: true, discardStdin: false, text: status() }).start();
         // The ETA moves with time, not only with results.
         ticker = setInterval(() => spinner && (spinner.text = status()), 1000);
         ticker.unref();

@@ -1,6 +1,6 @@
 /**
- * A listing tree for batch tests: 30 image files (29 good JPEG/PNG/WebP, some
- * nested two levels deep, some without an extension; one truncated JPEG) and
+ * A listing tree for batch tests: 30 image files (29 good JPEG/PNG/WebP, each
+ * of its own width (30 + index), some * nested two levels deep, some without an extension; one truncated JPEG) and
  * three files that are not images, one of them named like a JPEG.
  */
 import { createHash } from 'node:crypto';
@@ -24,7 +24,9 @@ export async function makeListingTree(root: string): Promise<Tree> {
     const kind = i % 3;
     // Names without an extension prove images are found by their bytes.
     const name = i === 7 ? `IMG_${i}` : `room-${String(i).padStart(2, '0')}.${['jpg', 'png', 'webp'][kind]}`;
-    const data = kind === 0 ? await makeJpeg({ width: 40 + i, height: 30 }) : kind === 1 ? await makePng(30 + i, 20) : await makeWebp(20 + i, 20);
+    // Widths are unique, so a fake provider can tell which image a call carried.
+    const width = 30 + i;
+    const data = kind === 0 ? await makeJpeg({ width, height: 30 }) : kind === 1 ? await makePng(width, 20) : await makeWebp(width, 24);
     await mkdir(path.join(root, dir), { recursive: true });
     await writeFile(path.join(root, dir, name), data);
     good.push(path.join(dir, name));
