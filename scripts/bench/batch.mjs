@@ -9,6 +9,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers';
 import sharp from 'sharp';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 200);

@@ -1,7 +1,8 @@
 /**
  * A listing tree for batch tests: 30 image files (29 good JPEG/PNG/WebP, each
- * of its own width (30 + index), some * nested two levels deep, some without an extension; one truncated JPEG) and
- * three files that are not images, one of them named like a JPEG.
+ * of its own width (30 + index), some nested two levels deep, one without an
+ * extension; one truncated JPEG) and three files that are not images, one of
+ * them named like a JPEG.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
