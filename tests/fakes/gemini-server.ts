@@ -1,0 +1,90 @@
+/**
+ * A fake Gemini Developer API (provider-protocols part A), enough for
+ * @google/genai's `generateContent`: `POST /{v1|v1beta}/models/{model}:generateContent`.
+ * It checks `x-goog-api-key` against `apiKey` (answering a wrong key the way
+ * Google does: 400 API_KEY_INVALID) and answers with `image` as the model's
+ * last inline part. Route name for `script()`: `generate`.
+ *
+ *   const gemini = await startGeminiServer({ apiKey: 'k' });
+ *   gemini.script('generate', geminiRateLimited(1));      // then the normal answer
+ *   ... GOOGLE_GEMINI_BASE_URL=gemini.url ...
+ *   gemini.callsTo('generate')[0].json                     // the request body
+ */
+import { startFakeServer, type FakeServer, type ScriptedResponse } from './fake-http.js';
+import { solidPng } from './test-images.js';
+
+export interface GeminiServerOptions {
+  /** When set, requests without this `x-goog-api-key` are refused. */
+  apiKey?: string;
+  /** The image the model "returns"; a small PNG by default. */
+  image?: Buffer;
+  imageMimeType?: string;
+  /** Text part sent before the image. */
+  text?: string;
+}
+
+export interface GeminiServer extends FakeServer {
+  /** The PNG (or `image`) the fake answers with. */
+  readonly image: Buffer;
+}
+
+const GENERATE = /^\/(v1|v1beta)\/models\/([^/:?]+):generateContent$/;
+
+/** Google's error body, as its API sends it (A.4). */
+export function geminiError(code: number, status: string, message: string, details?: unknown[]): ScriptedResponse {
+  return { status: code, json: { error: { code, message, status, ...(details ? { details } : {}) } } };
+}
+
+/** A 429 with both Retry-After and Google's RetryInfo saying `seconds`. */
+export function geminiRateLimited(seconds: number): ScriptedResponse {
+  const response = geminiError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
+    { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
+  ]);
+  return { ...response, headers: { 'retry-after': String(seconds) } };
+}
+
+/** HTTP 200 whose prompt was blocked: no candidates at all. */
+export function geminiBlocked(blockReason = 'PROHIBITED_CONTENT'): ScriptedResponse {
+  return { status: 200, json: { promptFeedback: { blockReason }, usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 } } };
+}
+
+/** HTTP 200 with a candidate that finished without an image. */
+export function geminiNoImage(finishReason = 'IMAGE_SAFETY', text?: string): ScriptedResponse {
+  const content = text ? { role: 'model', parts: [{ text }] } : {};
+  return { status: 200, json: { candidates: [{ content, finishReason, index: 0 }] } };
+}
+
+export async function startGeminiServer(options: GeminiServerOptions = {}): Promise<GeminiServer> {
+  const image = options.image ?? (await solidPng(24, 16, { r: 10, g: 200, b: 30 }));
+  const mimeType = options.imageMimeType ?? 'image/png';
+  const server = await startFakeServer((call) => {
+    const match = call.method === 'POST' ? GENERATE.exec(call.path) : null;
+    if (!match) {
+      return { route: 'unknown', reply: () => ({ ...geminiError(404, 'NOT_FOUND', `${call.path} is not found.`), status: 404 }) };
+    }
+    return {
+      route: 'generate',
+      reply: () => {
+        if (options.apiKey !== undefined && call.headers['x-goog-api-key'] !== options.apiKey) {
+          const bad = geminiError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+            { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+          ]);
+          return { status: 400, json: bad.json };
+        }
+        const parts: unknown[] = [];
+        if (options.text) parts.push({ text: options.text });
+        parts.push({ inlineData: { mimeType, data: image.toString('base64') } });
+        return {
+          status: 200,
+          json: {
+            candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+            usageMetadata: { promptTokenCount: 1300, candidatesTokenCount: 1290, totalTokenCount: 2590 },
+            modelVersion: match[2],
+            responseId: `fake-${Date.now()}`,
+          },
+        };
+      },
+    };
+  });
+  return Object.assign(server, { image });
+}

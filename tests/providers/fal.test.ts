@@ -1,0 +1,242 @@
+/**
+ * The fal adapter, through the real @fal-ai/client and the edit core, against
+ * the fake fal (proxy protocol, storage, queue, CDN): what goes on the wire,
+ * which input field each model gets, and how each failure reaches the user.
+ */
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configFrom } from '../../src/core/config.js';
+import { editImage, type EditJob } from '../../src/core/edit.js';
+import { FrameForgeError } from '../../src/core/errors.js';
+import type { Settings } from '../../src/core/settings.js';
+import { downloadResult } from '../../src/providers/download.js';
+import { createFalProvider } from '../../src/providers/fal.js';
+import { resolveProvider } from '../../src/providers/registry.js';
+import { falError, falTarget, startFalServer, type FalServer, type FalServerOptions } from '../fakes/fal-server.js';
+import { solidJpeg, solidPng } from '../fakes/test-images.js';
+
+const KEY = 'fal-key-id:fal-secret-8c2f';
+let fal: FalServer;
+
+async function startFal(options: FalServerOptions = {}) {
+  fal = await startFalServer({ apiKey: KEY, ...options });
+}
+
+beforeEach(async () => {
+  await startFal();
+});
+afterEach(async () => {
+  await fal.close();
+});
+
+async function edit(endpoint: string, job: Partial<EditJob> = {}, values: Partial<Settings> = {}) {
+  const cfg = configFrom({ falKey: KEY, falProxyUrl: fal.proxyUrl, ...values });
+  const provider = createFalProvider({ id: `fal:${endpoint}`, endpoint, apiKey: KEY, proxyUrl: fal.proxyUrl, pollIntervalMs: 10 });
+  const image = { data: await solidJpeg(), name: 'room.jpg' };
+  return editImage({ provider, requestedId: provider.id, warnings: [] }, { image, prompt: 'Add a sofa', ...job }, cfg);
+}
+
+async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(FrameForgeError);
+  return error as FrameForgeError;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const submitted = () => fal.jobs.map((j) => j.input as Record<string, unknown>);
+
+describe('fal flow', () => {
+  it('uploads each image, submits image_urls to nano-banana/edit, polls owner/alias, returns the CDN bytes', async () => {
+    const withExif = await sharp(await solidJpeg(40, 30)).withExif({ IFD0: { Copyright: 'GPS-SECRET-PLACE' } }).jpeg().toBuffer();
+    const cfg = configFrom({ falKey: KEY, falProxyUrl: fal.proxyUrl });
+    // Through the registry, as the CLI and server do: FAL_PROXY_URL routes every API call.
+    const resolved = await resolveProvider('fal:fal-ai/nano-banana/edit', cfg);
+    const outcome = await editImage(
+      resolved,
+      { image: { data: withExif, name: 'room.jpg' }, references: [{ data: await solidPng(), name: 'sofa.png' }], prompt: 'Add a sofa', format: 'png' },
+      cfg,
+    );
+
+    expect(fal.callsTo('initiate')).toHaveLength(2);
+    expect(fal.callsTo('upload')).toHaveLength(2);
+    const uploaded = [...fal.uploads.values()];
+    expect(uploaded.map((u) => u.contentType)).toEqual(['image/jpeg', 'image/png']);
+    expect(uploaded[0]!.data.includes('GPS-SECRET-PLACE')).toBe(false);
+
+    const [submit] = fal.callsTo('submit');
+    expect(falTarget(submit!)!.href).toBe('https://queue.fal.run/fal-ai/nano-banana/edit');
+    expect(submit!.headers.authorization).toBe(`Key ${KEY}`);
+    expect(submit!.json).toMatchObject({ prompt: 'Add a sofa', image_urls: [...fal.uploads.keys()], output_format: 'png' });
+    expect(submit!.json).not.toHaveProperty('image_url');
+
+    const statuses = fal.callsTo('status');
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    expect(falTarget(statuses[0]!)!.pathname).toBe(`/fal-ai/nano-banana/requests/${fal.jobs[0]!.id}/status`);
+    expect(falTarget(fal.callsTo('result')[0]!)!.pathname).toBe(`/fal-ai/nano-banana/requests/${fal.jobs[0]!.id}`);
+    expect(fal.callsTo('cdn')).toHaveLength(1);
+
+    expect(outcome.data.equals(fal.image)).toBe(true);
+    expect(outcome.requestId).toBe(fal.jobs[0]!.id);
+  });
+
+  it('sends one image_url to fal-ai/flux-kontext/dev and warns about the aspect ratio it has no field for', async () => {
+    const outcome = await edit('fal-ai/flux-kontext/dev', { options: { aspectRatio: '16:9', seed: 3 } });
+    const [input] = submitted();
+    expect(typeof input!.image_url).toBe('string');
+    expect(input).not.toHaveProperty('image_urls');
+    expect(input).not.toHaveProperty('aspect_ratio');
+    expect(input!.seed).toBe(3);
+    expect(falTarget(fal.callsTo('status')[0]!)!.pathname).toMatch(/^\/fal-ai\/flux-kontext\/requests\//);
+    expect(outcome.warnings.join(' ')).toMatch(/aspect ratio/);
+  });
+
+  it('passes aspect ratio, seed and number of outputs to a model that takes them', async () => {
+    const outcome = await edit('fal-ai/nano-banana/edit', { options: { aspectRatio: '4:3', seed: 9, numImages: 2 } });
+    expect(submitted()[0]).toMatchObject({ aspect_ratio: '4:3', seed: 9, num_images: 2 });
+    expect(outcome.warnings).toEqual([]);
+  });
+
+  it('sends image_urls to an unknown model, and image_url when the user forces it', async () => {
+    await edit('someone/new-model/edit');
+    await edit('someone/new-model/edit', { options: { imageField: 'image_url' } });
+    expect(submitted()[0]).toHaveProperty('image_urls');
+    expect(submitted()[1]).toHaveProperty('image_url');
+    expect(falTarget(fal.callsTo('status')[0]!)!.pathname).toMatch(/^\/someone\/new-model\/requests\//);
+  });
+
+  it('refuses several images for a one-image model before anything is uploaded', async () => {
+    const references = [{ data: await solidPng(), name: 'sofa.png' }];
+    const known = await failure(edit('fal-ai/flux-kontext/dev', { references }));
+    expect(known.code).toBe('too_many_images');
+    const forced = await failure(edit('someone/new-model', { references, options: { imageField: 'image_url' } }));
+    expect(forced.code).toBe('too_many_images');
+    expect(forced.message).toMatch(/takes one image/);
+    expect(fal.calls).toHaveLength(0);
+  });
+
+  it('takes the last image of the output, and a data: URI result works', async () => {
+    await fal.close();
+    const last = await solidPng(33, 7);
+    await startFal({
+      output: (_job, url) => ({ images: [{ url }, { url: `data:image/png;base64,${last.toString('base64')}` }] }),
+    });
+    const outcome = await edit('fal-ai/nano-banana/edit', { format: 'png' });
+    expect((await sharp(outcome.data).metadata()).width).toBe(33);
+    expect(fal.callsTo('cdn')).toHaveLength(0);
+  });
+
+  it.each([
+    ['no images', { images: [], description: 'I cannot do that.' }, /I cannot do that/],
+    ['a safety-checked black image', { images: [{ url: 'IMAGE' }], has_nsfw_concepts: [true] }, /safety checker/],
+  ])('an output with %s is model_refused (HTTP 422)', async (_name, output, message) => {
+    await fal.close();
+    await startFal({ output: (_job, url) => JSON.parse(JSON.stringify(output).replace('IMAGE', url)) });
+    const error = await failure(edit('fal-ai/flux-kontext/dev'));
+    expect([error.code, error.status]).toEqual(['model_refused', 422]);
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('fal result download', () => {
+  const signal = new AbortController().signal;
+
+  it('refuses URLs that are not http(s) or data:', async () => {
+    const error = await failure(downloadResult('file:///etc/passwd', { providerId: 'fal:x/y', signal }));
+    expect(error.message).toMatch(/only http\(s\) and data:/);
+  });
+
+  it('stops reading beyond the byte cap', async () => {
+    const big = Buffer.alloc(64 * 1024, 1);
+    await fal.close();
+    await startFal({ image: big });
+    const url = `${fal.url}/cdn/files/result-x.png`;
+    const error = await failure(downloadResult(url, { providerId: 'fal:x/y', signal, maxBytes: 1024 }));
+    expect(error.message).toMatch(/larger than/);
+    expect((await downloadResult(url, { providerId: 'fal:x/y', signal })).data.length).toBe(big.length);
+  });
+});
+
+describe('fal failures', () => {
+  it('429 with Retry-After: 1 is retried once, about a second later', async () => {
+    fal.script('submit', falError(429, 'Rate limit exceeded', { 'retry-after': '1' }));
+    const outcome = await edit('fal-ai/nano-banana/edit');
+    const [first, second, ...rest] = fal.callsTo('submit');
+    expect(rest).toHaveLength(0);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
+    expect(second!.at - first!.at).toBeLessThan(5000);
+    expect(outcome.attempts).toBe(2);
+  });
+
+  it('a bad key is invalid_api_key: HTTP 401, exit 2, names FAL_KEY, no retry', async () => {
+    fal.script('initiate', falError(401, 'Invalid API key'));
+    const error = await failure(edit('fal-ai/nano-banana/edit'));
+    expect(error.code).toBe('invalid_api_key');
+    expect([error.status, error.exitCode]).toEqual([401, 2]);
+    expect(error.detail).toMatch(/FAL_KEY/);
+    expect(fal.calls).toHaveLength(1);
+  });
+
+  it('a content policy violation (422) is model_refused with fal\'s words, not retried', async () => {
+    fal.script('result', falError(422, [{ loc: ['body', 'prompt'], msg: 'The content could not be processed.', type: 'content_policy_violation' }]));
+    const error = await failure(edit('fal-ai/nano-banana/edit'));
+    expect([error.code, error.status]).toEqual(['model_refused', 422]);
+    expect(error.message).toMatch(/content could not be processed/);
+    expect(fal.callsTo('submit')).toHaveLength(1);
+  });
+
+  it.each([
+    [400, 'provider_rejected'],
+    [403, 'invalid_api_key'],
+    [404, 'unknown_provider'],
+  ])('%i on submit is %s and not retried', async (status, code) => {
+    fal.script('submit', falError(status, 'nope'));
+    expect((await failure(edit('fal-ai/nano-banana/edit'))).code).toBe(code);
+    expect(fal.callsTo('submit')).toHaveLength(1);
+  });
+
+  it('a 5xx is one HTTP attempt per SDK call (fal\'s own retries are off); the core retries the edit', async () => {
+    fal.script('status', falError(500, 'Internal error'), falError(503, 'runner_scheduling_failure'));
+    const error = await failure(edit('fal-ai/nano-banana/edit', {}, { maxRetries: 1 }));
+    expect([error.code, error.status]).toEqual(['provider_error', 502]);
+    expect(error.message).toMatch(/runner_scheduling_failure/);
+    expect(fal.callsTo('status')).toHaveLength(2);
+    expect(fal.callsTo('submit')).toHaveLength(2);
+  });
+
+  it('a dropped connection is provider_unreachable, without fal\'s hidden network retries', async () => {
+    fal.script('submit', { drop: true });
+    const error = await failure(edit('fal-ai/nano-banana/edit', {}, { maxRetries: 0 }));
+    expect(error.code).toBe('provider_unreachable');
+    expect(fal.callsTo('submit')).toHaveLength(1);
+  });
+
+  it('a job that never completes hits the edit deadline: provider_timeout (HTTP 504)', async () => {
+    await fal.close();
+    await startFal({ pollsUntilDone: Infinity });
+    const error = await failure(edit('fal-ai/nano-banana/edit', {}, { editTimeoutSeconds: 1 }));
+    expect([error.code, error.status]).toEqual(['provider_timeout', 504]);
+    expect(fal.callsTo('result')).toHaveLength(0);
+  });
+
+  it('cancellation mid-poll stops polling: no further request reaches fal', async () => {
+    await fal.close();
+    await startFal({ pollsUntilDone: Infinity });
+    const controller = new AbortController();
+    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
+    await waitFor(() => fal.callsTo('status').length >= 3);
+    controller.abort();
+    const error = await failure(pending);
+    expect(error.code).toBe('cancelled');
+    const seen = fal.calls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fal.calls).toHaveLength(seen);
+    expect(fal.callsTo('result')).toHaveLength(0);
+  });
+});
