@@ -10,6 +10,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FrameForgeError } from '../errors.js';
 import { sniffFormat, type ImageFormat } from '../image-format.js';
+import { runPool } from './run-pool.js';
 
 export interface CollectedFile {
   /** The path to show and to read, relative to cwd when the user gave a relative path. */
@@ -41,6 +42,9 @@ export interface CollectOptions {
 
 /** Enough bytes for every signature sniffFormat knows (ISO BMFF brands need the most). */
 const SNIFF_BYTES = 64;
+/** Files sniffed at once: well under any open-file limit. */
+const SNIFF_CONCURRENCY = 16;
+const NEVER = new AbortController().signal;
 
 export async function sniffFile(file: string): Promise<ImageFormat | undefined> {
   const handle = await open(file, 'r').catch(() => undefined);
@@ -66,22 +70,31 @@ async function walk(root: string, dir: string, options: CollectOptions, out: { f
   const entries = await readdir(absolute, { withFileTypes: true });
   // Sorted, so plans, dry runs and manifests come out in the same order every run.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: string[] = [];
+  const subdirs: string[] = [];
   for (const entry of entries) {
     if (isHidden(entry.name)) continue;
-    const child = path.join(dir, entry.name);
     const absoluteChild = path.join(absolute, entry.name);
     // Symbolic links are followed once via stat; a link to a directory is walked like one.
     const info = entry.isSymbolicLink() ? await stat(absoluteChild).catch(() => undefined) : entry;
-    if (!info) {
-      out.ignored.push({ input: child, reason: 'a broken symbolic link' });
-    } else if (info.isDirectory()) {
-      if (!options.recursive || options.exclude?.includes(absoluteChild)) continue;
-      await walk(root, child, options, out);
-    } else if (info.isFile()) {
-      const format = await sniffFile(absoluteChild);
-      if (format) out.files.push({ input: child, relativeDir: path.relative(root, dir), fromDirectory: true, format });
-      else out.ignored.push({ input: child, reason: 'not an image' });
-    }
+    if (!info) out.ignored.push({ input: path.join(dir, entry.name), reason: 'a broken symbolic link' });
+    else if (info.isDirectory()) subdirs.push(entry.name);
+    else if (info.isFile()) files.push(entry.name);
+  }
+  // Sniffing is three file-system round trips per file; overlapping them keeps a
+  // large listing's start-up short. Results keep the sorted order.
+  const formats = new Array<ImageFormat | undefined>(files.length);
+  await runPool(files, SNIFF_CONCURRENCY, async (name, i) => (formats[i] = await sniffFile(path.join(absolute, name))), NEVER);
+  files.forEach((name, i) => {
+    const child = path.join(dir, name);
+    const format = formats[i];
+    if (format) out.files.push({ input: child, relativeDir: path.relative(root, dir), fromDirectory: true, format });
+    else out.ignored.push({ input: child, reason: 'not an image' });
+  });
+  if (!options.recursive) return;
+  for (const name of subdirs) {
+    if (options.exclude?.includes(path.join(absolute, name))) continue;
+    await walk(root, path.join(dir, name), options, out);
   }
 }
 
