@@ -52,8 +52,10 @@ export interface ProgressOptions {
 
 /** Spinners only on a terminal, and, like colours, never with NO_COLOR, TERM=dumb or under CI. */
 function wantsSpinner(io: CliIO): boolean {
-  // ora redraws with the cursor methods of a real terminal stream (tty.WriteStream).
-  const terminal = typeof (io.stderr as Partial<NodeJS.WriteStream>).cursorTo === 'function';
+  // ora redraws with the cursor methods of a real terminal stream (tty.WriteStream),
+  // and loops forever on a terminal that reports 0 columns (a pty nobody sized).
+  const stream = io.stderr as Partial<NodeJS.WriteStream>;
+  const terminal = typeof stream.cursorTo === 'function' && (stream.columns ?? 0) > 0;
   return terminal && Boolean(io.stderr.isTTY) && useColor(io) && !io.env.CI;
 }
 

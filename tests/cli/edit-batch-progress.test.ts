@@ -6,12 +6,12 @@ import { tempDir } from '../support/cli.js';
 import { makeListingTree } from '../batch/tree.js';
 
 /** A stand-in for a terminal's stderr: records what is written, supports ora's cursor moves. */
-function terminal() {
+function terminal(columns: number) {
   let text = '';
   return {
     stream: {
       isTTY: true,
-      columns: 120,
+      columns,
       write: (s: string) => {
         text += s;
         return true;
@@ -26,10 +26,10 @@ function terminal() {
   };
 }
 
-async function runOnTerminal(env: Record<string, string>) {
+async function runOnTerminal(env: Record<string, string>, columns = 120) {
   const dir = await tempDir();
   await makeListingTree(path.join(dir, 'in'));
-  const err = terminal();
+  const err = terminal(columns);
   let stdout = '';
   const io: CliIO = {
     stdout: { write: (s: string) => (stdout += s), isTTY: true },
@@ -55,6 +55,12 @@ describe('batch progress on a terminal', () => {
     const run = await runOnTerminal({ NO_COLOR: '1' });
     expect(run.stderr).not.toMatch(/ left · /);
     expect(run.stderr.includes('\u001b[')).toBe(false);
+    expect(run.stderr).toMatch(/Finished in .*29 edited/);
+  });
+
+  test('shows no spinner on a terminal that reports 0 columns (ora would redraw forever)', async () => {
+    const run = await runOnTerminal({}, 0);
+    expect(run.stderr).not.toMatch(/ left · /);
     expect(run.stderr).toMatch(/Finished in .*29 edited/);
   });
 });
