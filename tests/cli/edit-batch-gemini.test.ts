@@ -153,4 +153,17 @@ describe('batch against the fake Gemini server', () => {
     expect(attempts).toBe(gemini.calls.length);
     expect((await listFiles(path.join(dir, 'out'))).length).toBe(30);
   });
+
+  test('an invalid key stops the batch from starting more items: exit 2, not one refused call per image', async () => {
+    gemini = await startGeminiServer({ apiKey: 'the-right-key' });
+    const dir = await tempDir();
+    await makeListingTree(path.join(dir, 'in'));
+    const run = await runCli(['edit', 'in', '-r', '-o', 'out', '--provider', 'google', '--concurrency', '2', '--json'], { cwd: dir, env: env(gemini) });
+    expect(run.code).toBe(2);
+    expect(gemini.calls.length).toBeLessThanOrEqual(2);
+    const events = jsonLines(run.stdout);
+    expect(events.find((e) => e.event === 'failed')).toMatchObject({ code: 'invalid_api_key' });
+    expect(events.at(-1)).toMatchObject({ event: 'summary', remaining: expect.any(Number) });
+    expect((events.at(-1)!.remaining as number) > 20).toBe(true);
+  });
 });

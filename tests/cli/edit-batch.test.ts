@@ -214,4 +214,23 @@ describe('Ctrl-C during a batch (in process)', () => {
     expect(again.filter((e) => e.event === 'skipped' && e.reason === 'output exists')).toHaveLength(done);
     expect(await hashTree(tree.root)).toEqual(before);
   });
+
+  test('in text mode, says what is left and how to finish', async () => {
+    const dir = await tempDir();
+    await makeListingTree(path.join(dir, 'in'));
+    const controller = new AbortController();
+    let stderr = '';
+    const io: CliIO = {
+      stdout: { write: () => controller.abort(new DOMException('Interrupted by SIGINT', 'AbortError')) },
+      stderr: { write: (s: string) => (stderr += s) },
+      stdinIsTTY: false,
+      env: {},
+      cwd: dir,
+      signal: controller.signal,
+    };
+    expect(await main(['edit', 'in', '-r', '-o', 'out', '--provider', 'mock', '--concurrency', '1'], io)).toBe(130);
+    expect(stderr).toMatch(/interrupted after .* 1 edited, 0 skipped, \d failed, \d+ left/);
+    expect(stderr).toMatch(/left: in[/\\]/);
+    expect(stderr).toMatch(/Run the same command again/);
+  });
 });
