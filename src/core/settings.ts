@@ -33,6 +33,7 @@ export interface Settings {
   editTimeoutSeconds: number;
   maxRetries: number;
   maxRetryWaitSeconds: number;
+  mockDelayMs: number;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -193,6 +194,8 @@ export const SETTINGS = [
     description: 'Retries of a provider call on 429, 5xx and network errors.' }),
   spec({ key: 'maxRetryWaitSeconds', env: ['MAX_RETRY_WAIT_SECONDS'], parse: integer(0, 3600),
     description: 'Longest single wait between retries (a longer Retry-After fails the edit instead).' }),
+  spec({ key: 'mockDelayMs', env: ['MOCK_DELAY_MS'], parse: integer(0, 600_000),
+    description: 'Milliseconds the `mock` provider takes per edit, so front-end work can feel real latency (0 = instant).' }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -211,6 +214,7 @@ export const DEFAULT_SETTINGS: Settings = {
   editTimeoutSeconds: 300,
   maxRetries: 3,
   maxRetryWaitSeconds: 60,
+  mockDelayMs: 0,
 };
 
 /** Names of the settings whose values must never be shown. */

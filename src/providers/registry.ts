@@ -60,13 +60,13 @@ export async function resolveProvider(
 ): Promise<ResolvedProvider> {
   const requestedId = requested?.trim() ? requested.trim() : config.defaultProvider;
   const spec = parseProvider(requestedId, config);
-  if (spec.kind === 'mock') return { provider: createMockProvider(), requestedId, warnings: [] };
+  if (spec.kind === 'mock') return { provider: createMockProvider({ delayMs: config.mockDelayMs }), requestedId, warnings: [] };
 
   const apiKey = keyFor(spec.kind, config, keys);
   if (!apiKey) {
     if (config.devMode) {
       return {
-        provider: createMockProvider(),
+        provider: createMockProvider({ delayMs: config.mockDelayMs }),
         requestedId,
         fallback: 'mock',
         warnings: [`DEV_MODE: no key for ${spec.id}, answered by the mock provider instead.`],

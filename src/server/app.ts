@@ -1,0 +1,208 @@
+/**
+ * The request handler, composed once at startup (the listening socket and
+ * the lifecycle live in serve.ts). For every request, in order: request id,
+ * access log, CORS, the route (404 / 405), the rate limit, then the handler
+ * under the route's deadline and an AbortSignal that fires when the client
+ * leaves. Whatever a handler throws becomes a `{detail, code}` answer; no
+ * request can take the server down.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../core/config.js';
+import { FrameForgeError, toFrameForgeError } from '../core/errors.js';
+import { clientIp } from './client-ip.js';
+import { createCors } from './cors.js';
+import { sendError } from './http-errors.js';
+import { closeAfterAnswer } from './linger.js';
+import type { Logger } from './logger.js';
+import type { MultipartLimits } from './multipart.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { requestIdOf } from './request-id.js';
+import { requestSecrets } from './request-keys.js';
+import { createRoutes, type RouteOptions } from './routes/index.js';
+import type { RequestContext, Route } from './routes/types.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  limits: MultipartLimits;
+  uploadIdleMs: number;
+  apiTimeoutMs: number;
+  editTimeoutMs: number;
+  resolveProvider?: RouteOptions['resolveProvider'];
+  /** Tests shorten the rate-limit window; an hour by default (contract 3). */
+  rateWindowMs?: number;
+}
+
+/**
+ * An AbortController made only when a handler asks for the signal: creating
+ * one (an EventTarget) for every health check cost measurable throughput,
+ * and only edits listen to it. Aborting before anyone asked still counts.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private abortedEarly = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedEarly) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller ? this.controller.signal.aborted : this.abortedEarly;
+  }
+
+  abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else if (!this.abortedEarly) {
+      this.abortedEarly = true;
+      this.reason = reason;
+    }
+  }
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The path without its query string, capped, for routing and logs (a query may hold anything). */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return (q === -1 ? raw : raw.slice(0, q)).slice(0, 200);
+}
+
+export function createApp(options: AppOptions): RequestHandler {
+  const { config, log } = options;
+  const routes = new Map<string, Route>(createRoutes(options).map((r) => [r.path, r]));
+  const cors = createCors(config.allowedOrigins);
+  const windowMs = options.rateWindowMs ?? HOUR_MS;
+  const limiters: Record<Route['limit'], RateLimiter> = {
+    edit: createRateLimiter({ limit: config.editsPerHour, windowMs }),
+    other: createRateLimiter({ limit: config.requestsPerHour, windowMs }),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, path: string, controller: LazyAbort): Promise<void> {
+    const route = routes.get(path);
+    const allow = route ? Object.keys(route.methods) : [];
+    if (cors.preflight(req, res, allow)) return;
+    cors.apply(req, res);
+    if (!route) {
+      throw new FrameForgeError('not_found', `There is no ${path} here.`, {
+        hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit and GET /api/openapi.json.',
+      });
+    }
+    const handler = route.methods[req.method ?? ''];
+    if (!handler) {
+      res.setHeader('Allow', allow.join(', '));
+      throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
+    }
+    const decision = limiters[route.limit].take(ctx.ip);
+    if (!decision.allowed) {
+      throw new FrameForgeError('rate_limited', `Too many ${route.limit === 'edit' ? 'edits' : 'requests'} from your address.`, {
+        retryAfter: decision.retryAfter,
+        hint: `Try again in ${decision.retryAfter} s.`,
+      });
+    }
+    await withDeadline(ctx, route, handler, controller);
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    const path = pathOf(req.url);
+    const ip = clientIp(req, config.trustProxy);
+    const controller = new LazyAbort();
+    const ctx: RequestContext = {
+      req,
+      res,
+      requestId,
+      ip,
+      get signal() {
+        return controller.signal;
+      },
+      log,
+      secrets: requestSecrets(req.headers),
+      logFields: {},
+    };
+    res.setHeader('X-Request-Id', requestId);
+    res.on('close', () => {
+      const aborted = !res.writableFinished;
+      if (aborted) controller.abort(new DOMException('The client closed the connection.', 'AbortError'));
+      log.log(
+        'info',
+        'request',
+        {
+          requestId,
+          method: req.method,
+          path,
+          status: aborted ? 499 : res.statusCode,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+          ip,
+          ...ctx.logFields,
+          ...(aborted ? { aborted: true } : {}),
+        },
+        ctx.secrets,
+      );
+    });
+    handle(req, res, ctx, path, controller).catch(async (thrown: unknown) => {
+      // A client that left needs no answer; anything else gets one.
+      if (controller.aborted && !res.headersSent && res.destroyed) return;
+      const error = toFrameForgeError(thrown);
+      if (error.code === 'internal_error' || error.code === 'invalid_config') {
+        const cause = error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause);
+        log.log('error', 'unexpected error', { requestId, error: cause }, ctx.secrets);
+      }
+      ctx.logFields.code = error.code;
+      // The body was not read to its end: close rather than drain it.
+      if (!req.complete && !res.headersSent) closeAfterAnswer(req, res);
+      await sendError(req, res, error).catch(() => res.destroy());
+    });
+  };
+}
+
+/**
+ * Runs the handler under the route's deadline. When it passes, the request's
+ * signal aborts (stopping the upload or the provider call) and the client is
+ * told why: 408 while its upload was still arriving, else 504 for an edit.
+ */
+async function withDeadline(
+  ctx: RequestContext,
+  route: Route,
+  handler: (ctx: RequestContext) => Promise<void>,
+  controller: LazyAbort,
+): Promise<void> {
+  const { req } = ctx;
+  let expired: FrameForgeError | undefined;
+  let wake: (() => void) | undefined;
+  const timer = setTimeout(() => {
+    const seconds = Math.round(route.timeoutMs / 1000);
+    expired = !req.complete
+      ? new FrameForgeError('request_timeout', `The request was not received within ${seconds} s.`)
+      : route.limit === 'edit'
+        ? new FrameForgeError('provider_timeout', `The edit did not finish within ${seconds} s.`, { hint: 'Try again later.' })
+        : new FrameForgeError('service_unavailable', `The request did not finish within ${seconds} s.`);
+    controller.abort(new DOMException('The route deadline passed.', 'TimeoutError'));
+    wake?.();
+  }, route.timeoutMs);
+  const work = handler(ctx);
+  try {
+    // Usually the handler settles first; the deadline only wakes us when it does not.
+    await new Promise<void>((resolve, reject) => {
+      wake = resolve;
+      work.then(resolve, reject);
+    });
+  } catch (error) {
+    throw expired ?? error;
+  } finally {
+    clearTimeout(timer);
+  }
+  // After the deadline the handler still settles (cancelled); nobody awaits it then.
+  if (expired) {
+    work.catch(() => {});
+    throw expired;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * CORS from ALLOWED_ORIGINS. The earlier backend's web frontend is served
+ * from another origin during development and sends provider keys in headers,
+ * so those headers must be allowed in preflights and our X-FrameForge-* marks
+ * exposed to its scripts. `*` answers any origin without credentials (the
+ * CORS spec forbids both together); listed origins are echoed with credentials.
+ * An origin that is not allowed gets no CORS headers at all: the browser then
+ * refuses, which is the point.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const ALLOWED_REQUEST_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-Google-API-Key',
+  'X-Gemini-API-Key',
+  'X-Fal-Key',
+  'X-Request-Id',
+];
+
+export const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-FrameForge-Provider',
+  'X-FrameForge-Mock',
+  'X-FrameForge-Fallback',
+  'Retry-After',
+  'Content-Length',
+];
+
+const ALLOW_HEADERS = ALLOWED_REQUEST_HEADERS.join(', ');
+const EXPOSE_HEADERS = EXPOSED_HEADERS.join(', ');
+const PREFLIGHT_MAX_AGE = '600';
+
+export interface Cors {
+  /** Adds CORS headers to an ordinary response (before it is written). */
+  apply(req: IncomingMessage, res: ServerResponse): void;
+  /** Answers a preflight; true when the request was one. */
+  preflight(req: IncomingMessage, res: ServerResponse, allowMethods: readonly string[]): boolean;
+}
+
+export function createCors(allowedOrigins: readonly string[]): Cors {
+  const any = allowedOrigins.includes('*');
+  const listed = new Set(allowedOrigins);
+
+  /** The Access-Control-Allow-Origin value for this request, if it may have one. */
+  function allowOrigin(req: IncomingMessage, res: ServerResponse): string | undefined {
+    const origin = req.headers.origin;
+    if (!origin) return undefined;
+    if (any) return '*';
+    res.appendHeader('Vary', 'Origin');
+    return listed.has(origin) ? origin : undefined;
+  }
+
+  return {
+    apply(req, res) {
+      const origin = allowOrigin(req, res);
+      if (!origin) return;
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      if (origin !== '*') res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+    },
+    preflight(req, res, allowMethods) {
+      if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
+      const origin = allowOrigin(req, res);
+      if (origin) {
+        res.setHeader('Access-Control-Allow-Origin', origin);
+        if (origin !== '*') res.setHeader('Access-Control-Allow-Credentials', 'true');
+        res.setHeader('Access-Control-Allow-Methods', [...allowMethods, 'OPTIONS'].join(', '));
+        res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS);
+        res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE);
+      }
+      res.statusCode = 204;
+      res.setHeader('Content-Length', '0');
+      res.end();
+      return true;
+    },
+  };
+}

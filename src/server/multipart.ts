@@ -1,0 +1,196 @@
+/**
+ * Reads a multipart/form-data upload as a stream (busboy), enforcing every
+ * limit while reading: the moment a file passes 10 MB, the body passes 50 MB
+ * or the part counts run over, it rejects and stops reading; the caller
+ * answers 413 and closes the connection instead of draining the rest.
+ * A body that stops arriving for `idleMs` is rejected with 408.
+ * Files are kept as Buffers: the core checks them by their bytes, not by
+ * the name or type the client declared.
+ */
+import type { IncomingMessage } from 'node:http';
+import busboy from 'busboy';
+import { FrameForgeError } from '../core/errors.js';
+
+const MB = 1024 * 1024;
+
+export interface MultipartLimits {
+  fileSize: number;
+  requestSize: number;
+  files: number;
+  fields: number;
+  parts: number;
+  fieldSize: number;
+}
+
+export const DEFAULT_MULTIPART_LIMITS: MultipartLimits = {
+  fileSize: 10 * MB,
+  requestSize: 50 * MB,
+  files: 20,
+  fields: 20,
+  parts: 40,
+  fieldSize: 64 * 1024,
+};
+
+export interface UploadedFile {
+  field: string;
+  /** The client's file name, cleaned for messages. */
+  name: string;
+  data: Buffer;
+}
+
+export interface MultipartForm {
+  files: UploadedFile[];
+  fields: Map<string, string>;
+}
+
+export interface ReadMultipartOptions {
+  limits: MultipartLimits;
+  /** Field names that may carry files; a file in any other field is refused. */
+  fileFields: ReadonlySet<string>;
+  idleMs: number;
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / MB)} MB`;
+}
+
+/** A file name fit for an error message: no path, no control characters, not endless. */
+export function cleanFileName(raw: string | undefined, index: number): string {
+  // eslint-disable-next-line no-control-regex
+  const base = (raw ?? '').split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 100);
+  return base || `upload ${index}`;
+}
+
+export function readMultipart(req: IncomingMessage, options: ReadMultipartOptions): Promise<MultipartForm> {
+  const { limits } = options;
+  const type = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\s*;/i.test(type)) {
+    return Promise.reject(
+      new FrameForgeError('bad_request', 'POST /api/edit takes a multipart/form-data body.', {
+        hint: 'Send the image in a form field named "images".',
+      }),
+    );
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limits.requestSize) {
+    return Promise.reject(tooLarge(declared, limits.requestSize));
+  }
+
+  return new Promise<MultipartForm>((resolve, reject) => {
+    const files: UploadedFile[] = [];
+    const fields = new Map<string, string>();
+    let received = 0;
+    let settled = false;
+    let parser: busboy.Busboy;
+    let idle: NodeJS.Timeout | undefined;
+
+    const finish = (error?: FrameForgeError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      req.off('data', onData);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      if (error) {
+        // Stop reading: nothing more of this body is parsed or kept.
+        req.unpipe(parser);
+        req.pause();
+        reject(error);
+      } else {
+        resolve({ files, fields });
+      }
+    };
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => finish(new FrameForgeError('request_timeout', `The upload stalled: no data for ${options.idleMs / 1000} s.`)),
+        options.idleMs,
+      );
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limits.requestSize) finish(tooLarge(received, limits.requestSize));
+      else armIdle();
+    };
+    const onClose = () => {
+      if (!req.complete) finish(new FrameForgeError('cancelled', 'The client closed the connection during the upload.'));
+    };
+
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: {
+          fileSize: limits.fileSize,
+          files: limits.files,
+          fields: limits.fields,
+          parts: limits.parts,
+          fieldSize: limits.fieldSize,
+        },
+      });
+    } catch (error) {
+      reject(new FrameForgeError('bad_request', 'The multipart body has no boundary.', { cause: error }));
+      return;
+    }
+
+    parser.on('file', (field, stream, info) => {
+      const name = cleanFileName(info.filename, files.length + 1);
+      if (!options.fileFields.has(field)) {
+        stream.resume();
+        finish(
+          new FrameForgeError('bad_request', `Unexpected file field "${field.slice(0, 40)}".`, {
+            subject: field,
+            hint: 'Send images in the field "images" (or "image").',
+          }),
+        );
+        return;
+      }
+      const chunks: Buffer[] = [];
+      // A cut-off part errors its stream; the parser's own error (below) already answers for it.
+      stream.on('error', () => {});
+      stream.on('data', (chunk: Buffer) => {
+        if (!settled) chunks.push(chunk);
+      });
+      stream.on('limit', () =>
+        finish(
+          new FrameForgeError('file_too_large', `${name} is larger than ${mb(limits.fileSize)}.`, {
+            subject: name,
+            hint: `Send files of at most ${mb(limits.fileSize)}.`,
+          }),
+        ),
+      );
+      stream.on('end', () => {
+        if (!settled) files.push({ field, name, data: Buffer.concat(chunks) });
+      });
+    });
+    parser.on('field', (field, value, info) => {
+      if (info.valueTruncated) {
+        finish(new FrameForgeError('request_too_large', `The field "${field.slice(0, 40)}" is longer than ${limits.fieldSize / 1024} KB.`, { subject: field }));
+        return;
+      }
+      if (!fields.has(field)) fields.set(field, value);
+    });
+    const tooMany = (what: string, max: number) => () =>
+      finish(new FrameForgeError('too_many_parts', `The form has more than ${max} ${what}.`, { hint: 'Send fewer files or fields.' }));
+    parser.on('filesLimit', tooMany('files', limits.files));
+    parser.on('fieldsLimit', tooMany('fields', limits.fields));
+    parser.on('partsLimit', tooMany('parts', limits.parts));
+    // Kept after settling: a parser left behind may still report the body's end as an error.
+    parser.on('error', (error: unknown) =>
+      finish(new FrameForgeError('bad_request', 'The multipart body is malformed.', { cause: error, hint: 'Send a well-formed multipart/form-data body.' })),
+    );
+    parser.on('close', () => finish());
+
+    req.on('data', onData);
+    req.on('close', onClose);
+    req.on('error', onClose);
+    armIdle();
+    req.pipe(parser);
+  });
+}
+
+function tooLarge(size: number, max: number): FrameForgeError {
+  return new FrameForgeError('request_too_large', `The request body is larger than ${mb(max)}.`, {
+    subject: String(size),
+    hint: `Send at most ${mb(max)} in one request (10 MB a file).`,
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at GET /api/openapi.json.
+ * Written by hand (the API is four routes) and held to the code by
+ * tests/server/openapi.test.ts: same paths and methods as the route table,
+ * the error codes of ERROR_CODES, the listed providers.
+ */
+import { ERROR_CODES } from '../core/errors.js';
+import { DEFAULT_PROMPT } from '../core/settings.js';
+import { LISTED_PROVIDER_IDS } from '../providers/provider-id.js';
+import { VERSION } from '../version.js';
+import { ALLOWED_REQUEST_HEADERS } from './cors.js';
+import { DEFAULT_MULTIPART_LIMITS } from './multipart.js';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const requestId = { $ref: '#/components/headers/X-Request-Id' };
+const keyHeaders = ALLOWED_REQUEST_HEADERS.filter((h) => /key|authorization/i.test(h)).map((name) => ({
+  name,
+  in: 'header',
+  required: false,
+  description:
+    name === 'Authorization'
+      ? 'fal key as `Key <key>` (the earlier backend\'s convention); used for this request only.'
+      : `Provider key for this request only (${/fal/i.test(name) ? 'fal' : 'Google Gemini'}); overrides the configured one.`,
+  schema: { type: 'string' },
+}));
+const MB = 1024 * 1024;
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'FrameForge API',
+      version: VERSION,
+      description: 'Edit photos with AI image models. Every response carries X-Request-Id; errors are {detail, code}.',
+    },
+    paths: {
+      '/api/health': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness check',
+          responses: {
+            '200': {
+              description: 'The server is up.',
+              headers: { 'X-Request-Id': requestId },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+            },
+            '429': error('Rate limited; see Retry-After.'),
+          },
+        },
+      },
+      '/api/providers': {
+        get: {
+          operationId: 'providers',
+          summary: 'Listed provider ids, sorted (any fal:<endpoint-id> works too)',
+          responses: {
+            '200': {
+              description: 'Provider ids.',
+              headers: { 'X-Request-Id': requestId },
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { type: 'string' } },
+                  example: [...LISTED_PROVIDER_IDS],
+                },
+              },
+            },
+            '429': error('Rate limited; see Retry-After.'),
+          },
+        },
+      },
+      '/api/openapi.json': {
+        get: {
+          operationId: 'openapi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/api/edit': {
+        post: {
+          operationId: 'edit',
+          summary: 'Edit an image; further images are references sent along',
+          parameters: keyHeaders,
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    images: {
+                      type: 'array',
+                      items: { type: 'string', contentMediaType: 'application/octet-stream' },
+                      description: `The image to edit first, then reference images. Also accepted as "image" or "image[]". At most ${DEFAULT_MULTIPART_LIMITS.fileSize / MB} MB a file, ${DEFAULT_MULTIPART_LIMITS.requestSize / MB} MB a request.`,
+                    },
+                    prompt: { type: 'string', description: `Trimmed; empty or missing means the default: "${DEFAULT_PROMPT}"` },
+                    provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
+                  },
+                  required: ['images'],
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The edited image.',
+              headers: {
+                'X-Request-Id': requestId,
+                'X-FrameForge-Provider': { description: 'The provider that made the image.', schema: { type: 'string' } },
+                'X-FrameForge-Mock': { description: '`true` when the mock provider made it.', schema: { type: 'string', enum: ['true'] } },
+                'X-FrameForge-Fallback': { description: '`mock` when DEV_MODE answered as mock for lack of a key.', schema: { type: 'string', enum: ['mock'] } },
+              },
+              content: {
+                'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
+                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+                'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
+              },
+            },
+            '400': error('Bad input: no image, empty or corrupt image, malformed form, invalid provider id, too many images.'),
+            '401': error('Missing or invalid provider key.'),
+            '404': error('Unknown provider.'),
+            '408': error('The upload was too slow or stalled.'),
+            '413': error('A file, the body, an image\'s dimensions or the number of parts is too large.'),
+            '415': error('A file is not an image.'),
+            '422': error('The model refused or returned no image.'),
+            '429': error('Rate limited (ours or the provider\'s); see Retry-After.'),
+            '502': error('The provider failed.'),
+            '504': error('The provider was too slow.'),
+          },
+        },
+      },
+    },
+    components: {
+      headers: {
+        'X-Request-Id': { description: "The client's X-Request-Id if it sent a sane one, else a new id.", schema: { type: 'string' } },
+      },
+      schemas: {
+        Health: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] },
+        Error: {
+          type: 'object',
+          properties: {
+            detail: { type: 'string', description: 'A sentence a person can act on.' },
+            code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+          },
+          required: ['detail', 'code'],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * POST /api/edit: a thin door onto the same core `frameforge edit` calls.
+ * Reads the form (streamed, limited), resolves the provider with this
+ * request's keys, runs editImage under the request's signal (a closed
+ * connection cancels the provider call), and answers the image bytes.
+ */
+import type { Config } from '../../core/config.js';
+import { editImage, type ImageInput } from '../../core/edit.js';
+import { FrameForgeError } from '../../core/errors.js';
+import { resolveProvider } from '../../providers/registry.js';
+import { readMultipart, type MultipartLimits } from '../multipart.js';
+import { keysFromHeaders } from '../request-keys.js';
+import type { Handler } from './types.js';
+
+/** `images` is the contract's field; older clients send `image` or `image[]`. */
+export const IMAGE_FIELDS: ReadonlySet<string> = new Set(['images', 'image', 'image[]', 'images[]']);
+
+export interface EditRouteOptions {
+  config: Config;
+  limits: MultipartLimits;
+  uploadIdleMs: number;
+  /** The registry's resolveProvider; tests pass a wrapper to see what the route asked for. */
+  resolveProvider?: typeof resolveProvider;
+}
+
+export function editHandler(options: EditRouteOptions): Handler {
+  const { config } = options;
+  const resolve = options.resolveProvider ?? resolveProvider;
+  return async (ctx) => {
+    const { req, res } = ctx;
+    const keys = keysFromHeaders(req.headers);
+    const form = await readMultipart(req, { limits: options.limits, fileFields: IMAGE_FIELDS, idleMs: options.uploadIdleMs });
+    const [image, ...references] = form.files.map((f): ImageInput => ({ data: f.data, name: f.name }));
+    if (!image) {
+      throw new FrameForgeError('missing_image', 'No image was sent.', {
+        subject: 'images',
+        hint: 'Send the photo as a file in the form field "images".',
+      });
+    }
+    const resolved = await resolve(form.fields.get('provider'), config, keys);
+    const prompt = form.fields.get('prompt');
+    const outcome = await editImage(
+      resolved,
+      { image, references, ...(prompt !== undefined ? { prompt } : {}), signal: ctx.signal },
+      config,
+    );
+    Object.assign(ctx.logFields, {
+      provider: outcome.providerId,
+      images: form.files.length,
+      ...(outcome.mock ? { mock: true } : {}),
+      ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+    });
+    // The DEV_MODE fallback is among these: contract 1 wants it logged.
+    for (const warning of outcome.warnings) ctx.log.log('warn', 'edit warning', { requestId: ctx.requestId, warning }, ctx.secrets);
+    ctx.signal.throwIfAborted();
+    res.statusCode = 200;
+    res.setHeader('Content-Type', outcome.mimeType);
+    res.setHeader('Content-Length', outcome.data.length);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-FrameForge-Provider', outcome.providerId);
+    if (outcome.mock) res.setHeader('X-FrameForge-Mock', 'true');
+    if (outcome.fallback) res.setHeader('X-FrameForge-Fallback', outcome.fallback);
+    res.end(outcome.data);
+  };
+}

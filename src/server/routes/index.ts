@@ -1,0 +1,24 @@
+/** The route table: every path the API answers, its methods, deadline and rate limit. */
+import { editHandler, type EditRouteOptions } from './edit.js';
+import { healthHandler, openApiHandler, providersHandler } from './meta.js';
+import type { Route } from './types.js';
+
+export interface RouteOptions extends EditRouteOptions {
+  apiTimeoutMs: number;
+  editTimeoutMs: number;
+}
+
+export function createRoutes(options: RouteOptions): Route[] {
+  const api = { timeoutMs: options.apiTimeoutMs, limit: 'other' as const };
+  return [
+    { path: '/api/health', methods: { GET: healthHandler() }, ...api },
+    { path: '/api/providers', methods: { GET: providersHandler() }, ...api },
+    { path: '/api/openapi.json', methods: { GET: openApiHandler() }, ...api },
+    {
+      path: '/api/edit',
+      methods: { POST: editHandler(options) },
+      timeoutMs: options.editTimeoutMs,
+      limit: 'edit',
+    },
+  ];
+}

@@ -1,0 +1,21 @@
+/**
+ * The fixed JSON routes: health, the provider list, the OpenAPI document.
+ * Their bodies never change while the server runs, so each is serialized
+ * (and compressed, on demand) once.
+ */
+import { LISTED_PROVIDER_IDS } from '../../providers/provider-id.js';
+import { JsonBody, sendJson } from '../compress.js';
+import { openApiDocument } from '../openapi.js';
+import type { Handler } from './types.js';
+
+function fixedJson(value: unknown): Handler {
+  const body = new JsonBody(value);
+  return async ({ req, res }) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    await sendJson(req, res, 200, body);
+  };
+}
+
+export const healthHandler = (): Handler => fixedJson({ status: 'ok' });
+export const providersHandler = (): Handler => fixedJson([...LISTED_PROVIDER_IDS]);
+export const openApiHandler = (): Handler => fixedJson(openApiDocument());

@@ -1,0 +1,30 @@
+/** What a route handler receives: the request, its answer, and the request's scope. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  /** The client's address (X-Forwarded-For's last entry with TRUST_PROXY). */
+  ip: string;
+  /** Aborted when the client goes away or the route's deadline passes. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Values this request carried that no log line may contain. */
+  secrets: readonly string[];
+  /** Extra fields for this request's access-log line (provider, mock, ...). */
+  logFields: Record<string, unknown>;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void>;
+
+export interface Route {
+  path: string;
+  /** Handlers by method. The Allow header of a 405 lists these. */
+  methods: Readonly<Record<string, Handler>>;
+  /** The whole request, upload included, must be answered within this. */
+  timeoutMs: number;
+  /** Which rate limit the route counts against. */
+  limit: 'edit' | 'other';
+}

@@ -1,0 +1,136 @@
+/**
+ * `serve(options)`: listens, and owns the server's lifecycle. It returns
+ * `{ url, close() }`; close() stops accepting connections, lets requests in
+ * flight finish (up to `drainTimeoutMs`, 30 s by default), then cuts what is
+ * left. Signals are the caller's business (the CLI wires SIGTERM/SIGINT to
+ * close()), so the server can be embedded and tested in-process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../core/config.js';
+import { createApp, type AppOptions } from './app.js';
+import { createLogger, type Logger } from './logger.js';
+import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
+
+export interface ServeOptions {
+  config: Config;
+  /** Overrides config.host / config.port. */
+  host?: string;
+  port?: number;
+  /** A ready logger; otherwise one is made from the config (to `logSink`, or stderr). */
+  logger?: Logger;
+  logSink?: (line: string) => void;
+  drainTimeoutMs?: number;
+  limits?: Partial<MultipartLimits>;
+  /** An upload that sends nothing for this long is cut off with 408 (default 30 s). */
+  uploadIdleMs?: number;
+  /** Deadline for health, providers, openapi (default 30 s). */
+  apiTimeoutMs?: number;
+  /** Deadline for an edit, upload included (default 5 min). */
+  editTimeoutMs?: number;
+  rateWindowMs?: number;
+  /** The registry's resolveProvider unless given (tests wrap it to observe requests). */
+  resolveProvider?: AppOptions['resolveProvider'];
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8000 */
+  url: string;
+  server: Server;
+  /** Drains and stops; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const SECOND = 1000;
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { config } = options;
+  const log =
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      ...(config.logFormat ? { format: config.logFormat } : {}),
+      ...(options.logSink ? { sink: options.logSink } : {}),
+      secrets: [config.googleApiKey, config.falKey],
+    });
+  const editTimeoutMs = options.editTimeoutMs ?? 5 * 60 * SECOND;
+  const app = createApp({
+    config,
+    log,
+    limits: { ...DEFAULT_MULTIPART_LIMITS, ...options.limits },
+    uploadIdleMs: options.uploadIdleMs ?? 30 * SECOND,
+    apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
+    editTimeoutMs,
+    ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
+    ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
+  });
+
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const server = createServer(
+    {
+      // Backstops behind our own JSON 408s: Node's defaults would let a slow-headers client linger.
+      headersTimeout: Math.min(30 * SECOND, editTimeoutMs),
+      requestTimeout: editTimeoutMs + 10 * SECOND,
+    },
+    (req, res) => {
+      inFlight++;
+      if (draining) res.setHeader('Connection', 'close');
+      res.on('close', () => {
+        inFlight--;
+        if (draining) {
+          server.closeIdleConnections();
+          if (inFlight === 0) drained?.();
+        }
+      });
+      app(req, res);
+    },
+  );
+  // A malformed request line or headers never reaches the app: answer it in kind, never crash.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ detail: 'The request could not be read as HTTP.', code: status === 408 ? 'request_timeout' : 'bad_request' });
+    socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.port, options.host ?? config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = urlOf(server.address() as AddressInfo);
+  log.info('listening', { url });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      log.info('shutting down', { inFlight });
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30 * SECOND))),
+        ]);
+        clearTimeout(timer);
+        if (inFlight > 0) log.warn('drain timeout: closing requests still in flight', { inFlight });
+      }
+      server.closeAllConnections();
+      await stopped;
+      log.info('stopped');
+    })();
+    return closing;
+  };
+  return { url, server, close };
+}

@@ -1,0 +1,149 @@
+/** Starts the real server on port 0 and speaks HTTP to it. */
+import net from 'node:net';
+import sharp from 'sharp';
+import { configFrom, type Config } from '../../src/core/config.js';
+import type { Settings } from '../../src/core/settings.js';
+import { serve, type RunningServer, type ServeOptions } from '../../src/server/serve.js';
+
+export interface TestServer extends RunningServer {
+  logs: string[];
+}
+
+/** Every line every test server logged in this file, for the key grep. */
+export const allLogs: string[] = [];
+
+export async function startServer(settings: Partial<Settings> = {}, options: Partial<ServeOptions> = {}): Promise<TestServer> {
+  const config: Config = configFrom({
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'debug',
+    logFormat: 'json',
+    maxRetries: 0,
+    // Should a real adapter ever be reached, it talks to nothing off this machine.
+    googleBaseUrl: 'http://127.0.0.1:9',
+    falProxyUrl: 'http://127.0.0.1:9',
+    ...settings,
+  });
+  const logs: string[] = [];
+  const server = await serve({
+    config,
+    logSink: (line) => {
+      logs.push(line);
+      allLogs.push(line);
+    },
+    ...options,
+  });
+  return { ...server, logs };
+}
+
+let jpegCache: Buffer | undefined;
+export async function jpeg(width = 64, height = 48): Promise<Buffer> {
+  if (width === 64 && height === 48 && jpegCache) return jpegCache;
+  const data = await sharp({ create: { width, height, channels: 3, background: '#88aacc' } }).jpeg().toBuffer();
+  if (width === 64 && height === 48) jpegCache = data;
+  return data;
+}
+
+export function form(files: [field: string, data: Buffer, name: string][], fields: Record<string, string> = {}): FormData {
+  const body = new FormData();
+  for (const [field, data, name] of files) body.append(field, new Blob([new Uint8Array(data)]), name);
+  for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  return body;
+}
+
+export async function postEdit(url: string, body: FormData, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/api/edit`, { method: 'POST', body, headers });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Parses the first HTTP response in `text` (enough for our small JSON answers). */
+function parseRaw(text: string): RawResponse {
+  const end = text.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const i = line.indexOf(':');
+    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  const length = Number(headers['content-length'] ?? 0);
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(end + 4, end + 4 + length) };
+}
+
+/**
+ * Sends `head` and then the chunks from `chunks()` over a raw socket, and
+ * resolves with the first response, whether or not the body was all sent.
+ * Stops writing as soon as a response has arrived.
+ */
+export function rawRequest(url: string, head: string, chunks: Iterable<Buffer> = []): Promise<RawResponse & { bytesSent: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    let bytesSent = 0;
+    let answered = false;
+    const done = () => {
+      if (answered) return;
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const parsed = parseRaw(received);
+      if (received.length - end - 4 < Number(parsed.headers['content-length'] ?? 0)) return;
+      answered = true;
+      socket.destroy();
+      resolve({ ...parsed, bytesSent });
+    };
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      done();
+    });
+    socket.on('error', (error) => {
+      if (answered) return;
+      if (received) done();
+      else reject(error);
+    });
+    socket.on('close', () => {
+      if (!answered) reject(new Error(`connection closed without a full response: ${JSON.stringify(received.slice(0, 200))}`));
+    });
+    socket.on('connect', async () => {
+      socket.write(head);
+      for (const chunk of chunks) {
+        if (answered || socket.destroyed) return;
+        bytesSent += chunk.length;
+        if (!socket.write(chunk)) await new Promise<void>((r) => { socket.once('drain', r); socket.once('close', r); });
+      }
+    });
+  });
+}
+
+export const BOUNDARY = 'frameforge-test-boundary';
+
+export function partHead(field: string, filename?: string): Buffer {
+  return Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"${filename ? `; filename="${filename}"` : ''}\r\n` +
+      `${filename ? 'Content-Type: image/jpeg\r\n' : ''}\r\n`,
+  );
+}
+
+export function requestHead(url: string, contentLength: number | undefined, extra = ''): string {
+  const { host } = new URL(url);
+  return (
+    `POST /api/edit HTTP/1.1\r\nHost: ${host}\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+    (contentLength === undefined ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${contentLength}\r\n`) +
+    extra +
+    '\r\n'
+  );
+}
+
+/** Frames buffers as HTTP/1.1 chunked transfer coding. */
+export function* chunked(buffers: Iterable<Buffer>): Generator<Buffer> {
+  for (const b of buffers) yield Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+  yield Buffer.from('0\r\n\r\n');
+}
+
+export function* repeat(chunk: Buffer, totalBytes: number): Generator<Buffer> {
+  for (let sent = 0; sent < totalBytes; sent += chunk.length) yield chunk;
+}

@@ -1,0 +1,144 @@
+/**
+ * The server's lifecycle: close() drains requests in flight and refuses new
+ * connections; the real CLI (`node bin/frameforge.js serve`) prints its URL,
+ * drains on SIGTERM and exits 0, and refuses an invalid configuration.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configFrom } from '../../src/core/config.js';
+import { startupWarnings } from '../../src/cli/commands/serve.js';
+import { form, jpeg, postEdit, startServer } from './helpers.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/frameforge.js');
+
+function connects(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+describe('serve().close()', () => {
+  it('lets an edit in flight finish and refuses new connections', async () => {
+    const server = await startServer({ mockDelayMs: 600 });
+    const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }));
+    // Wait until the edit is inside the provider (the upload is done).
+    await new Promise((r) => setTimeout(r, 200));
+    const closed = server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await connects(server.url)).toBe(false);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-frameforge-mock')).toBe('true');
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    await closed;
+  });
+
+  it('cuts requests still in flight after the drain timeout', async () => {
+    const server = await startServer({ mockDelayMs: 60_000 }, { drainTimeoutMs: 200 });
+    const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' })).then(
+      (r) => r.status,
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await server.close();
+    expect(await inFlight).toBe('cut');
+  });
+});
+
+describe('frameforge serve (the real CLI)', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  function start(env: Record<string, string>, cwd: string): { child: ChildProcess; url: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let err = '';
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const url = new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = /^(http:\/\/\S+)\n/.exec(out);
+        if (line) resolve(line[1]!);
+      });
+      proc.on('exit', (code) => reject(new Error(`exited ${code} before listening: ${err}`)));
+    });
+    const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    return { child: proc, url, stderr: () => err, exit };
+  }
+
+  it('prints its URL, drains an edit in flight on SIGTERM, exits 0, and logs no key', async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), 'ff-serve-'));
+    const key = 'cli-configured-google-key-777';
+    const headerKey = 'cli-header-fal-key-888';
+    const run = start({ MOCK_DELAY_MS: '800', GOOGLE_API_KEY: key, GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9' }, cwd);
+    const url = await run.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }), { 'X-Fal-Key': headerKey });
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await run.exit).toBe(0);
+    expect(await connects(url)).toBe(false);
+    const logged = run.stderr();
+    expect(logged).toContain('"msg":"request"');
+    expect(logged).not.toContain(key);
+    expect(logged).not.toContain(headerKey);
+  });
+
+  it('exits at once on a second signal', async () => {
+    const run = start({ MOCK_DELAY_MS: '60000' }, await mkdtemp(path.join(tmpdir(), 'ff-serve-')));
+    const url = await run.url;
+    const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' })).catch(() => 'cut');
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(run.child.exitCode).toBeNull(); // still draining the 60 s edit
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(130);
+    expect(await inFlight).toBe('cut');
+  });
+
+  it('refuses to start on an invalid setting, naming it', async () => {
+    const proc = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', SERVER_PORT: 'abc' },
+      cwd: await mkdtemp(path.join(tmpdir(), 'ff-serve-')),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toContain('SERVER_PORT');
+  });
+});
+
+describe('startup warnings', () => {
+  it('warn without a provider key or with CORS * outside dev mode, and never print a key', () => {
+    expect(startupWarnings(configFrom({ devMode: true, googleApiKey: 'k-123456789' }))).toEqual([]);
+    const bare = startupWarnings(configFrom({}));
+    expect(bare).toHaveLength(2);
+    expect(bare[0]).toContain('No provider key');
+    expect(bare[1]).toContain('ALLOWED_ORIGINS');
+    const withKey = startupWarnings(configFrom({ googleApiKey: 'secret-key-value-1', allowedOrigins: ['http://localhost:5173'] }));
+    expect(withKey).toEqual([]);
+  });
+});

@@ -1,0 +1,73 @@
+/** The small pieces whose edge cases are awkward to reach over HTTP. */
+import { describe, expect, it } from 'vitest';
+import { pickEncoding } from '../../src/server/compress.js';
+import { createLogger } from '../../src/server/logger.js';
+import { cleanFileName } from '../../src/server/multipart.js';
+import { createRateLimiter } from '../../src/server/rate-limit.js';
+import { keysFromHeaders, requestSecrets } from '../../src/server/request-keys.js';
+
+describe('rate limiter', () => {
+  it('resets a client after its window and reports the wait', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 2, windowMs: 10_000, now: () => now });
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(true);
+    now = 4_000;
+    expect(limiter.take('a')).toMatchObject({ allowed: false, retryAfter: 6 });
+    expect(limiter.take('b').allowed).toBe(true);
+    now = 10_000;
+    expect(limiter.take('a').allowed).toBe(true);
+  });
+
+  it('keeps memory bounded under many addresses', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 5, windowMs: 60_000, maxClients: 100, now: () => now++ });
+    for (let i = 0; i < 10_000; i++) limiter.take(`10.0.${i >> 8}.${i & 255}`);
+    expect(limiter.size).toBeLessThanOrEqual(100);
+  });
+
+  it('0 means unlimited', () => {
+    const limiter = createRateLimiter({ limit: 0, windowMs: 1000 });
+    for (let i = 0; i < 1000; i++) expect(limiter.take('a').allowed).toBe(true);
+  });
+});
+
+describe('request keys', () => {
+  it('maps the headers of contract 3 to provider keys', () => {
+    expect(keysFromHeaders({ 'x-google-api-key': 'g1', 'x-gemini-api-key': 'g2', 'x-fal-key': 'f1', authorization: 'Key f2' })).toEqual({ google: 'g1', fal: 'f1' });
+    expect(keysFromHeaders({ 'x-gemini-api-key': 'g2', authorization: 'Key f2' })).toEqual({ google: 'g2', fal: 'f2' });
+    expect(keysFromHeaders({ authorization: 'Bearer not-a-fal-key' })).toEqual({});
+  });
+
+  it('treats the bare token of any Authorization header as a secret', () => {
+    expect(requestSecrets({ authorization: 'Bearer abcdefgh' })).toEqual(['Bearer abcdefgh', 'abcdefgh']);
+  });
+});
+
+describe('logger', () => {
+  it('redacts configured and per-line secrets, and filters by level', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', sink: (l) => lines.push(l), secrets: ['configured-secret'] });
+    log.debug('hidden');
+    log.info('x', { a: 'has configured-secret inside' });
+    log.log('warn', 'y', { b: 'request-secret-1' }, ['request-secret-1']);
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/configured-secret|request-secret-1/);
+    expect(lines.join('\n')).toContain('[redacted]');
+  });
+});
+
+describe('helpers', () => {
+  it('pickEncoding prefers br, honours q=0', () => {
+    expect(pickEncoding('gzip, deflate, br')).toBe('br');
+    expect(pickEncoding('gzip, br;q=0')).toBe('gzip');
+    expect(pickEncoding('identity')).toBe('identity');
+    expect(pickEncoding(undefined)).toBe('identity');
+  });
+
+  it('cleanFileName strips paths and control characters', () => {
+    expect(cleanFileName('C:\\Users\\me\\room.jpg', 1)).toBe('room.jpg');
+    expect(cleanFileName('../../etc/passwd\u0000', 1)).toBe('passwd');
+    expect(cleanFileName(undefined, 3)).toBe('upload 3');
+  });
+});
