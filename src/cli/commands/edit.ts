@@ -1,22 +1,27 @@
 /**
- * `frameforge edit`: plans where each input's result goes, runs the edits
- * through the shared core, writes each result atomically, and reports.
+ * `frameforge edit`: plans where each input's result goes (files and
+ * directories alike, see core/batch/plan.ts), runs the edits through the
+ * shared core with bounded concurrency, writes each result atomically,
+ * records each item in the run manifest, and reports progress.
  */
-import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.js';
-import { editImage } from '../../core/edit.js';
+import { editImage, effectivePrompt } from '../../core/edit.js';
 import { FrameForgeError, toFrameForgeError } from '../../core/errors.js';
 import { sniffFormat } from '../../core/image-format.js';
 import { defaultOutputFormat, formatFromExtension, type OutputFormat } from '../../core/images.js';
-import { assertNotAnInput, defaultOutputName } from '../../core/output-path.js';
 import { readInputFile } from '../../core/read-input.js';
+import type { RetryInfo } from '../../core/retry.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { resolveProvider, type ResolvedProvider } from '../../providers/registry.js';
-import type { EditOptions } from '../../providers/types.js';
-import { errorJson, reportError } from '../errors.js';
-import { colors, isInteractive, writeJson, type CliIO } from '../io.js';
+import { checkExistingOutput } from '../../core/batch/existing-output.js';
+import { MANIFEST_FILE_NAME, openManifest, type Manifest, type ManifestLine } from '../../core/batch/manifest.js';
+import { planBatch, type Plan } from '../../core/batch/plan.js';
+import { runPool } from '../../core/batch/run-pool.js';
+import { parseProvider, resolveProvider, type ResolvedProvider } from '../../providers/registry.js';
+import type { EditOptions, ProviderKind } from '../../providers/types.js';
+import { isInteractive, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
+import { createProgress, type ItemRef, type Progress, type Summary } from '../progress.js';
 
 export interface EditCommandOptions {
   prompt?: string;
@@ -42,9 +47,31 @@ export interface EditItem {
 }
 
 export type ItemResult =
-  | { status: 'done'; item: EditItem; providerId: string; model: string; mock: boolean; fallback?: string; warnings: string[]; attempts: number; durationMs: number }
+  | {
+      status: 'done';
+      item: EditItem;
+      providerId: string;
+      model: string;
+      mock: boolean;
+      fallback?: string;
+      warnings: string[];
+      attempts: number;
+      durationMs: number;
+      requestId?: string;
+      /** Set when an empty or truncated leftover at the output path was replaced. */
+      replaced?: string;
+    }
   | { status: 'skipped'; item: EditItem; reason: string }
-  | { status: 'failed'; item: EditItem; error: FrameForgeError };
+  | { status: 'failed'; item: EditItem; error: FrameForgeError; attempts: number; durationMs: number };
+
+/**
+ * Edits in flight at once when --concurrency is not given. Provider calls
+ * take seconds and are network-bound, so a few in flight hide the latency;
+ * more mostly buys 429s. Gemini and fal answer 429 quickly under bursts on
+ * ordinary quotas, hence 4; the mock costs nothing, hence 8.
+ */
+export const DEFAULT_CONCURRENCY: Record<ProviderKind, number> = { mock: 8, google: 4, fal: 4 };
+const MAX_CONCURRENCY = 64;
 
 function normalizeFormat(value: string | undefined): OutputFormat | undefined {
   if (value === undefined) return undefined;
@@ -57,56 +84,34 @@ function parseSeed(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-async function sniffFile(file: string): Promise<ReturnType<typeof sniffFormat>> {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
-    return sniffFormat(buffer.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
+export function parseConcurrency(value: string | undefined, kind: ProviderKind): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY[kind];
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new FrameForgeError('usage', `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${value}".`, {
+      subject: '--concurrency',
+    });
   }
+  return n;
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+/** Decides each input's output path. Usage errors (bad -o, output onto an input, collisions) throw. */
+export async function planEdits(inputs: string[], options: EditCommandOptions, cwd: string, providerId = 'provider'): Promise<EditItem[]> {
+  return (await planFor(inputs, options, cwd, providerId)).items;
 }
 
-/** Decides each input's output path. Usage errors (bad -o, output onto an input) throw. */
-export async function planEdits(inputs: string[], options: EditCommandOptions, cwd: string): Promise<EditItem[]> {
-  const explicit = normalizeFormat(options.format);
-  for (const input of inputs) {
-    if (await isDirectory(path.resolve(cwd, input))) {
-      throw new FrameForgeError('usage', `${input} is a directory; directory inputs are not supported yet.`, { subject: input });
-    }
-  }
-  const outIsDir =
-    options.out !== undefined &&
-    (inputs.length > 1 || options.out.endsWith('/') || options.out.endsWith(path.sep) || (await isDirectory(path.resolve(cwd, options.out))));
-
-  const items: EditItem[] = [];
-  for (const input of inputs) {
-    let output: string;
-    if (options.out !== undefined && !outIsDir) {
-      output = options.out;
-      const fromExt = formatFromExtension(output);
-      if (explicit && fromExt && fromExt !== explicit) {
-        throw new FrameForgeError('usage', `-o ${output} does not match --format ${explicit}.`, { subject: '--out' });
-      }
-    } else {
-      const sniffed = await sniffFile(path.resolve(cwd, input));
-      const format = explicit ?? (sniffed ? defaultOutputFormat(sniffed) : 'png');
-      const name = defaultOutputName(input, format);
-      output = outIsDir ? path.join(options.out!, name) : path.join(path.dirname(input), name);
-    }
-    assertNotAnInput(output, [...inputs, ...(options.with ?? [])], cwd);
-    items.push({ input, output });
-  }
-  return items;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined)) !== undefined;
+function planFor(inputs: string[], options: EditCommandOptions, cwd: string, providerId: string): Promise<Plan> {
+  const format = normalizeFormat(options.format);
+  return planBatch({
+    inputs,
+    cwd,
+    providerId,
+    recursive: Boolean(options.recursive),
+    ...(options.out !== undefined ? { out: options.out } : {}),
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(format ? { format } : {}),
+    references: options.with ?? [],
+  });
 }
 
 export interface RunContext {
@@ -119,14 +124,21 @@ export interface RunContext {
   force: boolean;
   cwd: string;
   signal: AbortSignal;
+  onRetry?: (item: EditItem, info: RetryInfo) => void;
 }
 
 /** Edits one item: the unit a batch runs many of. Never throws; the result says what happened. */
 export async function runItem(item: EditItem, ctx: RunContext): Promise<ItemResult> {
   const started = performance.now();
   const outputPath = path.resolve(ctx.cwd, item.output);
+  let attempts = 1;
   try {
-    if (!ctx.force && (await exists(outputPath))) return { status: 'skipped', item, reason: 'output exists' };
+    // Resume: a whole image at the output is a finished item; an empty or cut-off one is redone.
+    const existing = ctx.force ? undefined : await checkExistingOutput(outputPath);
+    if (existing?.state === 'valid') return { status: 'skipped', item, reason: 'output exists' };
+    // Not an image at all: not a leftover of ours but someone's file, so it is left alone.
+    if (existing?.state === 'foreign') return { status: 'skipped', item, reason: 'output exists and is not an image' };
+    const replaced = existing?.state === 'invalid' ? existing.reason : undefined;
     const image = await readInputFile(path.resolve(ctx.cwd, item.input), item.input);
     const outcome = await editImage(
       ctx.resolved,
@@ -137,11 +149,15 @@ export async function runItem(item: EditItem, ctx: RunContext): Promise<ItemResu
         format: ctx.format ?? formatFromExtension(item.output) ?? defaultOutputFormat(sniffFormat(image.data) ?? 'png'),
         options: ctx.editOptions,
         signal: ctx.signal,
+        onRetry: (info) => {
+          attempts = info.attempt + 1;
+          ctx.onRetry?.(item, info);
+        },
       },
       ctx.config,
     );
-    ctx.signal.throwIfAborted();
-    await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force });
+    // No abort check here: a result that arrived is paid for, and writing it takes milliseconds.
+    await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force || replaced !== undefined });
     return {
       status: 'done',
       item,
@@ -149,12 +165,14 @@ export async function runItem(item: EditItem, ctx: RunContext): Promise<ItemResu
       model: outcome.model,
       mock: outcome.mock,
       ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
-      warnings: outcome.warnings,
+      warnings: replaced ? [`replaced ${item.output}: ${replaced}`, ...outcome.warnings] : outcome.warnings,
       attempts: outcome.attempts,
       durationMs: Math.round(performance.now() - started),
+      ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+      ...(replaced ? { replaced } : {}),
     };
   } catch (error) {
-    return { status: 'failed', item, error: toFrameForgeError(error) };
+    return { status: 'failed', item, error: toFrameForgeError(error), attempts, durationMs: Math.round(performance.now() - started) };
   }
 }
 
@@ -179,14 +197,26 @@ export async function editCommand(
 ): Promise<number> {
   const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { configFile: globals.config } : {}) });
   let { prompt, provider } = options;
-  if (prompt === undefined && !options.json && isInteractive(io)) {
+  if (prompt === undefined && !options.json && !options.dryRun && isInteractive(io)) {
     ({ prompt, provider } = await askInteractively(config, options));
   }
+  // Planning needs only the id (for {provider}), so a dry run works without a key.
+  const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
+  const concurrency = parseConcurrency(options.concurrency, spec.kind);
+  const plan = await planFor(inputs, options, io.cwd, spec.id);
+  const manifestPath = options.manifest ?? (plan.outDir !== undefined ? path.join(plan.outDir, MANIFEST_FILE_NAME) : undefined);
+  if (manifestPath !== undefined && plan.items.some((i) => path.resolve(io.cwd, i.input) === path.resolve(io.cwd, manifestPath))) {
+    throw new FrameForgeError('usage', `Refusing to write the manifest to ${manifestPath}: it is an input.`, { subject: '--manifest' });
+  }
+  if (options.dryRun) return dryRun(plan, options, io);
+
   const resolved = await resolveProvider(provider, config);
-  const items = await planEdits(inputs, options, io.cwd);
-  const references = await Promise.all((options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))));
+  const references = await Promise.all(
+    (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
+  );
   const seed = parseSeed(options.seed);
   const format = normalizeFormat(options.format);
+  const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
   const ctx: RunContext = {
     config,
     resolved,
@@ -201,49 +231,126 @@ export async function editCommand(
     force: Boolean(options.force),
     cwd: io.cwd,
     signal: io.signal,
+    onRetry: (item, info) => progress.retry(item, info),
   };
   for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
-
-  const results: ItemResult[] = [];
-  for (const item of items) {
-    if (io.signal.aborted) break;
-    const result = await runItem(item, ctx);
-    results.push(result);
-    report(io, result, options, globals);
+  const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
+  try {
+    return await runBatch(plan, ctx, { io, progress, manifest, manifestPath, concurrency, prompt: effectivePrompt(prompt, config) });
+  } finally {
+    manifest?.close();
   }
-  const failed = results.filter((r) => r.status === 'failed').length;
-  if (options.json) {
-    writeJson(io, {
-      event: 'summary',
-      done: results.filter((r) => r.status === 'done').length,
-      skipped: results.filter((r) => r.status === 'skipped').length,
-      failed,
-    });
-  }
-  if (io.signal.aborted) return 130;
-  return failed > 0 ? Math.max(...results.map((r) => (r.status === 'failed' ? r.error.exitCode : 0))) : 0;
 }
 
-function report(io: CliIO, result: ItemResult, options: EditCommandOptions, globals: GlobalOptions): void {
-  const { input, output } = result.item;
-  if (options.json) {
-    if (result.status === 'failed') writeJson(io, { event: 'failed', input, output, ...errorJson(result.error) });
-    else if (result.status === 'skipped') writeJson(io, { event: 'skipped', input, output, reason: result.reason });
-    else {
-      const { status: _status, item: _item, ...rest } = result;
-      writeJson(io, { event: 'done', input, output, ...rest });
-    }
-    return;
+interface BatchRun {
+  io: CliIO;
+  progress: Progress;
+  manifest: Manifest | undefined;
+  manifestPath: string | undefined;
+  concurrency: number;
+  prompt: string;
+}
+
+async function runBatch(plan: Plan, ctx: RunContext, run: BatchRun): Promise<number> {
+  const { io, progress, manifest } = run;
+  const started = performance.now();
+  const runId = new Date().toISOString();
+  const { provider } = ctx.resolved;
+  const line = (item: { input: string; output?: string }, fields: Partial<ManifestLine> & Pick<ManifestLine, 'status'>): void =>
+    manifest?.write({
+      run: runId,
+      input: item.input,
+      output: item.output ?? null,
+      provider: provider.id,
+      model: provider.model,
+      prompt: run.prompt,
+      ...fields,
+      finishedAt: new Date().toISOString(),
+    });
+
+  for (const file of plan.ignored) {
+    progress.report({ event: 'skipped', item: { input: file.input }, reason: file.reason });
+    line({ input: file.input }, { status: 'skipped', reason: file.reason });
   }
-  const c = colors(io);
-  if (result.status === 'failed') {
-    reportError(io, result.error, { verbose: globals.verbose ?? false });
-  } else if (result.status === 'skipped') {
-    io.stderr.write(`${c.yellow('skipped')} ${input}: ${output} exists (use --force to overwrite)\n`);
-  } else {
-    for (const warning of result.warnings) io.stderr.write(`${c.yellow('warning')} ${warning}\n`);
-    const mark = result.mock ? c.dim(result.fallback ? ' (mock fallback)' : ' (mock result)') : '';
-    io.stderr.write(`${c.green('edited')} ${input} -> ${output}${mark}\n`);
-    io.stdout.write(`${output}\n`);
+  progress.start(plan.items.length, `Editing ${plan.items.length} images with ${provider.id}, ${run.concurrency} at a time.`);
+
+  // A configuration error (an invalid key) fails every item alike: stop starting
+  // new ones rather than spend the whole batch on the same refusal.
+  const stop = new AbortController();
+  const stopStarting = AbortSignal.any([io.signal, stop.signal]);
+  let configError: FrameForgeError | undefined;
+  const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
+  const cancelled: ItemRef[] = [];
+
+  const { notStarted } = await runPool(
+    plan.items,
+    run.concurrency,
+    async (item) => {
+      const result = await runItem(item, ctx);
+      if (result.status === 'done') {
+        counts.done++;
+        const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
+        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.requestId ? { requestId: result.requestId } : {}) });
+        progress.report({ event: 'done', item, details: { ...details, mock, ...(fallback ? { fallback } : {}), warnings }, warnings, mock, ...(fallback ? { fallback } : {}) });
+      } else if (result.status === 'skipped') {
+        counts.skipped++;
+        line(item, { status: 'skipped', reason: result.reason });
+        progress.report({ event: 'skipped', item, reason: result.reason });
+      } else if (result.error.code === 'cancelled' && io.signal.aborted) {
+        counts.cancelled++;
+        cancelled.push(item);
+        line(item, { status: 'cancelled', attempts: result.attempts, durationMs: result.durationMs });
+        progress.report({ event: 'cancelled', item });
+      } else {
+        counts.failed++;
+        line(item, {
+          status: 'failed',
+          error: { code: result.error.code, message: result.error.detail },
+          attempts: result.attempts,
+          durationMs: result.durationMs,
+        });
+        progress.report({ event: 'failed', item, error: result.error });
+        if (result.error.exitCode === 2 && !configError) {
+          configError = result.error;
+          stop.abort();
+        }
+      }
+      return result;
+    },
+    stopStarting,
+  );
+
+  const remaining = [...cancelled, ...notStarted.map((i) => plan.items[i]!)];
+  const summary: Summary = {
+    total: plan.items.length,
+    ...counts,
+    remaining,
+    interrupted: io.signal.aborted,
+    ...(run.manifestPath !== undefined ? { manifest: run.manifestPath } : {}),
+    durationMs: Math.round(performance.now() - started),
+  };
+  progress.finish(summary);
+  if (io.signal.aborted) return 130;
+  if (configError) return configError.exitCode;
+  return counts.failed > 0 ? 1 : 0;
+}
+
+/** Lists what a run would do, calling no provider and writing nothing. */
+async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promise<number> {
+  const counts = { edit: 0, skip: 0 };
+  for (const file of plan.ignored) {
+    if (options.json) writeJson(io, { event: 'skipped', input: file.input, reason: file.reason });
+    else io.stderr.write(`skipped ${file.input}: ${file.reason}\n`);
   }
+  for (const item of plan.items) {
+    const existing = options.force ? undefined : await checkExistingOutput(path.resolve(io.cwd, item.output));
+    const action = existing?.state === 'valid' || existing?.state === 'foreign' ? 'skip' : 'edit';
+    counts[action]++;
+    const note = action === 'skip' ? ' (output exists: skipped)' : existing?.state === 'invalid' ? ` (redo: ${existing.reason})` : '';
+    if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action });
+    else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
+  }
+  if (options.json) writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length });
+  else io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} not images. Nothing was called or written.\n`);
+  return 0;
 }
