@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
@@ -12,8 +13,15 @@ async function loadedModules(args: string[]): Promise<string> {
   return stderr;
 }
 
-test('--version and --help load neither sharp nor any provider SDK', async () => {
-  for (const args of [['--version'], ['--help'], ['edit', '--help']]) {
+test('--version loads nothing from node_modules and prints the package version', async () => {
+  expect(await loadedModules(['--version'])).not.toContain('/node_modules/');
+  const { stdout } = await run(process.execPath, [BIN, '--version'], { cwd: ROOT });
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  expect(stdout.trim()).toBe(pkg.version);
+});
+
+test('--help loads neither sharp nor any provider SDK', async () => {
+  for (const args of [['--help'], ['edit', '--help']]) {
     const loaded = await loadedModules(args);
     expect(loaded).toContain('commander'); // the trace works
     expect(loaded).not.toMatch(/sharp|@google\/genai|@fal-ai|cosmiconfig|@inquirer/);
