@@ -180,12 +180,17 @@ async function askInteractively(config: Config, options: EditCommandOptions): Pr
   const { input, select } = await import('@inquirer/prompts');
   const { listProviders } = await import('../../providers/registry.js');
   const prompt = await input({ message: 'Prompt', default: config.defaultPrompt });
-  const choices = listProviders(config).map((p) => ({
-    name: `${p.id}${p.ready ? '' : ` (needs ${p.needs})`}`,
+  const providers = listProviders(config);
+  const usable = (p: (typeof providers)[number]) => p.ready || config.devMode;
+  // Ready providers first; the cursor starts on the default if it can run, else on the first that can.
+  const choices = [...providers.filter(usable), ...providers.filter((p) => !usable(p))].map((p) => ({
+    name: p.id,
     value: p.id,
-    disabled: !p.ready && !config.devMode,
+    ...(usable(p) ? {} : { disabled: `(needs ${p.needs})` }),
   }));
-  const provider = options.provider ?? (await select({ message: 'Provider', choices, default: config.defaultProvider }));
+  const preferred = providers.find((p) => p.default && usable(p)) ?? providers.find(usable);
+  const provider =
+    options.provider ?? (await select({ message: 'Provider', choices, ...(preferred ? { default: preferred.id } : {}) }));
   return { prompt, provider };
 }
 
