@@ -76,6 +76,12 @@ function percentile(values, p) {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
@@ -100,10 +106,17 @@ const health = { method: 'GET', path: '/api/health', headers: { origin: 'http://
 await load(barePool, 5000, CONNECTIONS, health); // warm-up (JIT, sockets)
 await load(ffPool, 5000, CONNECTIONS, health);
 const rates = { bare: [], ff: [] };
+// Server CPU per request is steadier than throughput on a shared machine: it
+// does not depend on how much CPU the load generator got in that moment.
+const cpu = { bare: 0, ff: 0 };
 for (let round = 0; round < ROUNDS; round++) {
+  let c = cpuMs(bare.child.pid);
   const b = await load(barePool, HEALTH_REQUESTS, CONNECTIONS, health);
+  cpu.bare += cpuMs(bare.child.pid) - c;
   rates.bare.push(HEALTH_REQUESTS / b.seconds);
+  c = cpuMs(ff.child.pid);
   const f = await load(ffPool, HEALTH_REQUESTS, CONNECTIONS, health);
+  cpu.ff += cpuMs(ff.child.pid) - c;
   rates.ff.push(HEALTH_REQUESTS / f.seconds);
 }
 const median = (v) => percentile(v, 50);
@@ -112,6 +125,8 @@ console.log(`GET /api/health, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_R
 console.log(`  bare node:http:   median ${median(rates.bare).toFixed(0)} req/s  (${rates.bare.map((r) => r.toFixed(0)).join(', ')})`);
 console.log(`  frameforge serve: median ${median(rates.ff).toFixed(0)} req/s  (${rates.ff.map((r) => r.toFixed(0)).join(', ')})`);
 console.log(`  ratio serve / bare: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'OK' : 'UNDER TARGET'}`);
+const usPerRequest = (ms) => ((ms * 1000) / (ROUNDS * HEALTH_REQUESTS)).toFixed(1);
+console.log(`  server CPU per request: bare ${usPerRequest(cpu.bare)} us, frameforge ${usPerRequest(cpu.ff)} us`);
 await barePool.close();
 await stop(bare.child);
 
