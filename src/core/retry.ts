@@ -6,6 +6,7 @@
  * deadline). A 400/401/403/404/422 is never retried.
  */
 import { FrameForgeError, isFrameForgeError } from './errors.js';
+import { sleep } from './sleep.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -27,21 +28,6 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () 
   const cap = policy.maxWaitSeconds * 1000;
   // Full jitter (AWS architecture blog): spreads a burst of clients over the window.
   return Math.min(cap, Math.round(random() * base * 2 ** (attempt - 1)));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -21,6 +21,7 @@ import { falFetch } from './fal-fetch.js';
 import { buildFalInput, falModelInputs } from './fal-inputs.js';
 import { scrubSecret } from './provider-errors.js';
 import type { EditContext, EditRequest, EditResult, Provider, ProviderImage } from './types.js';
+import { sleep } from '../core/sleep.js';
 
 export interface FalProviderOptions {
   id: string;
@@ -41,21 +42,6 @@ interface FalOutput {
   image?: FalImage;
   description?: string;
   has_nsfw_concepts?: boolean[];
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function uploadName(image: ProviderImage, index: number): string {

@@ -5,25 +5,11 @@
  * Every result is marked `mock: true`; the CLI and the server pass that mark on.
  */
 import type { EditContext, EditRequest, EditResult, Provider } from './types.js';
+import { sleep } from '../core/sleep.js';
 
 export interface MockProviderOptions {
   /** Milliseconds each edit takes, to exercise progress, timeouts and shutdown. */
   delayMs?: number;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export function createMockProvider(options: MockProviderOptions = {}): Provider {
@@ -33,7 +19,7 @@ export function createMockProvider(options: MockProviderOptions = {}): Provider 
     model: 'mock',
     limits: { maxEdge: 4096, maxImages: 16 },
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
-      if (options.delayMs) await delay(options.delayMs, context.signal);
+      if (options.delayMs) await sleep(options.delayMs, context.signal);
       context.signal.throwIfAborted();
       const [first] = request.images;
       if (!first) throw new Error('mock provider called without an image');
