@@ -70,7 +70,9 @@ function jsonProgress(io: CliIO): Progress {
   return {
     start() {},
     report(e) {
-      if (e.event === 'done') writeJson(io, { event: 'done', ...e.item, ...e.details });
+      if (e.event === 'done') {
+        writeJson(io, { event: 'done', ...e.item, ...e.details, mock: e.mock, ...(e.fallback ? { fallback: e.fallback } : {}), warnings: e.warnings });
+      }
       else if (e.event === 'skipped') writeJson(io, { event: 'skipped', ...e.item, reason: e.reason });
       else if (e.event === 'failed') writeJson(io, { event: 'failed', ...e.item, ...errorJson(e.error) });
       else writeJson(io, { event: 'cancelled', ...e.item });

@@ -95,11 +95,6 @@ export function parseConcurrency(value: string | undefined, kind: ProviderKind):
   return n;
 }
 
-/** Decides each input's output path. Usage errors (bad -o, output onto an input, collisions) throw. */
-export async function planEdits(inputs: string[], options: EditCommandOptions, cwd: string, providerId = 'provider'): Promise<EditItem[]> {
-  return (await planFor(inputs, options, cwd, providerId)).items;
-}
-
 function planFor(inputs: string[], options: EditCommandOptions, cwd: string, providerId: string): Promise<Plan> {
   const format = normalizeFormat(options.format);
   return planBatch({
@@ -296,7 +291,7 @@ async function runBatch(plan: Plan, ctx: RunContext, run: BatchRun): Promise<num
         counts.done++;
         const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
         line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.requestId ? { requestId: result.requestId } : {}) });
-        progress.report({ event: 'done', item, details: { ...details, mock, ...(fallback ? { fallback } : {}), warnings }, warnings, mock, ...(fallback ? { fallback } : {}) });
+        progress.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
       } else if (result.status === 'skipped') {
         counts.skipped++;
         line(item, { status: 'skipped', reason: result.reason });
