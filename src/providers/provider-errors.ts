@@ -7,6 +7,7 @@
  * message (scrubbed of the key) and its error stays as `cause`.
  */
 import { FrameForgeError, type ErrorCode } from '../core/errors.js';
+import { redactSecrets } from '../core/redact.js';
 
 export interface ProviderFailure {
   /** `Gemini` or `fal`, for messages. */
@@ -105,14 +106,12 @@ function truncate(text: string, max = 400): string {
  * prints the whole chain: the key must not ride along.
  */
 export function scrubSecret<T>(error: T, secret: string): T {
-  // Real keys are long; replacing a short test value like "x" would only garble messages.
-  if (secret.length < 8) return error;
   let current: unknown = error;
   const seen = new Set<unknown>();
   for (let depth = 0; current instanceof Error && !seen.has(current) && depth < 8; depth++) {
     seen.add(current);
-    if (current.message.includes(secret)) current.message = current.message.split(secret).join('***');
-    if (current.stack?.includes(secret)) current.stack = current.stack.split(secret).join('***');
+    current.message = redactSecrets(current.message, [secret], '***');
+    if (current.stack) current.stack = redactSecrets(current.stack, [secret], '***');
     current = current.cause;
   }
   return error;

@@ -6,6 +6,7 @@
  * line is serialized here and every known secret is cut out of it.
  */
 import type { LogFormat, LogLevel } from '../core/settings.js';
+import { redactSecrets } from '../core/redact.js';
 
 type Level = Exclude<LogLevel, 'silent'>;
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -32,15 +33,6 @@ export interface LoggerOptions {
 }
 
 const REDACTED = '[redacted]';
-
-function redact(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const secret of secrets) {
-    // Short values would redact ordinary words; keys are long.
-    if (secret.length >= 6 && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  }
-  return out;
-}
 
 /**
  * stderr to a file or /dev/null is written synchronously, one syscall a write;
@@ -116,7 +108,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const log: Logger['log'] = (level, msg, fields = {}, secrets = []) => {
     if (RANK[level] < min) return;
     const line = format === 'json' ? jsonLine(level, msg, fields) : pretty(level, msg, fields);
-    sink(redact(redact(line, configured), secrets));
+    sink(redactSecrets(redactSecrets(line, configured, REDACTED), secrets, REDACTED));
   };
   return {
     log,
