@@ -57,19 +57,22 @@ export class JsonBody {
   }
 }
 
-export async function sendJson(
+/** Sends JSON; returns a promise only when the body must be compressed first. */
+export function sendJson(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
   body: JsonBody | unknown,
-): Promise<void> {
+): Promise<void> | void {
   const json = body instanceof JsonBody ? body : undefined;
   const raw = json ? json.raw : Buffer.from(JSON.stringify(body));
   const encoding = raw.length < COMPRESS_THRESHOLD ? 'identity' : pickEncoding(req.headers['accept-encoding']);
-  let data: Buffer = raw;
-  if (encoding !== 'identity') {
-    data = json ? await json.get(encoding) : await encode(raw, encoding as 'br' | 'gzip');
-  }
+  if (encoding === 'identity') return writeJson(res, status, raw, raw, encoding);
+  const data = json ? json.get(encoding) : encode(raw, encoding);
+  return Promise.resolve(data).then((encoded) => writeJson(res, status, raw, encoded, encoding));
+}
+
+function writeJson(res: ServerResponse, status: number, raw: Buffer, data: Buffer, encoding: Encoding): void {
   if (res.headersSent || res.destroyed) return;
   if (raw.length >= COMPRESS_THRESHOLD) res.appendHeader('Vary', 'Accept-Encoding');
   res.statusCode = status;

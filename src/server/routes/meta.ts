@@ -10,9 +10,9 @@ import type { Handler } from './types.js';
 
 function fixedJson(value: unknown): Handler {
   const body = new JsonBody(value);
-  return async ({ req, res }) => {
+  return ({ req, res }) => {
     res.setHeader('Cache-Control', 'no-cache');
-    await sendJson(req, res, 200, body);
+    return sendJson(req, res, 200, body);
   };
 }
 

@@ -17,7 +17,12 @@ export interface RequestContext {
   logFields: Record<string, unknown>;
 }
 
-export type Handler = (ctx: RequestContext) => Promise<void>;
+/**
+ * Answers a request. A handler that answers at once (from memory) returns
+ * nothing; one that waits (an upload, a provider) returns a promise, and only
+ * then does the app arm the route's deadline around it.
+ */
+export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
 export interface Route {
   path: string;
