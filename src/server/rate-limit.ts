@@ -8,11 +8,13 @@
  */
 
 export interface RateLimitDecision {
-  allowed: boolean;
-  /** Seconds until the client's window resets (for Retry-After). */
-  retryAfter: number;
-  remaining: number;
+  readonly allowed: boolean;
+  /** Seconds until the client's window resets (for Retry-After); 0 when allowed. */
+  readonly retryAfter: number;
 }
+
+/** Every allowed request gets this one object: the limiter runs on every request, so it allocates nothing then. */
+const ALLOWED: RateLimitDecision = Object.freeze({ allowed: true, retryAfter: 0 });
 
 export interface RateLimiter {
   /** Counts one request for `key`; `limit` 0 means unlimited. */
@@ -48,7 +50,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     take(key) {
-      if (limit === 0) return { allowed: true, retryAfter: 0, remaining: Infinity };
+      if (limit === 0) return ALLOWED;
       const at = now();
       let w = windows.get(key);
       if (!w || at - w.start >= windowMs) {
@@ -57,10 +59,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         w = { start: at, count: 0 };
         windows.set(key, w);
       }
-      const retryAfter = Math.max(1, Math.ceil((w.start + windowMs - at) / 1000));
-      if (w.count >= limit) return { allowed: false, retryAfter, remaining: 0 };
+      if (w.count >= limit) return { allowed: false, retryAfter: Math.max(1, Math.ceil((w.start + windowMs - at) / 1000)) };
       w.count++;
-      return { allowed: true, retryAfter, remaining: limit - w.count };
+      return ALLOWED;
     },
     get size() {
       return windows.size;

@@ -21,14 +21,24 @@ export function keysFromHeaders(headers: IncomingHttpHeaders): ProviderKeys {
   return { ...(google ? { google } : {}), ...(fal ? { fal } : {}) };
 }
 
-/** Every key-like value the request carried, to redact from logs whatever happens. */
-export function requestSecrets(headers: IncomingHttpHeaders): string[] {
-  const values = ['x-google-api-key', 'x-gemini-api-key', 'x-fal-key', 'authorization'].map((n) => header(headers, n));
-  const secrets = values.filter((v): v is string => Boolean(v));
-  // The bare key of `Authorization: Key k` / `Bearer k` too, not only the whole header value.
-  for (const v of [...secrets]) {
-    const token = /^\S+\s+(\S+)$/.exec(v)?.[1];
+const KEY_HEADERS = ['x-google-api-key', 'x-gemini-api-key', 'x-fal-key', 'authorization'] as const;
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Every key-like value the request carried, to redact from logs whatever
+ * happens. Called for every request, and most (health checks, the provider
+ * list) carry no key: they share one empty list.
+ */
+export function requestSecrets(headers: IncomingHttpHeaders): readonly string[] {
+  let secrets: string[] | undefined;
+  for (const name of KEY_HEADERS) {
+    if (headers[name] === undefined) continue;
+    const value = header(headers, name);
+    if (!value) continue;
+    (secrets ??= []).push(value);
+    // The bare key of `Authorization: Key k` / `Bearer k` too, not only the whole header value.
+    const token = /^\S+\s+(\S+)$/.exec(value)?.[1];
     if (token) secrets.push(token);
   }
-  return secrets;
+  return secrets ?? NONE;
 }
