@@ -13,8 +13,22 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type LogFields = Record<string, unknown>;
 
+/** The fields of the one line logged per request ("request"), in their order. */
+export interface AccessEntry {
+  requestId: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  ip: string;
+  /** The client closed the connection before the answer was complete. */
+  aborted: boolean;
+}
+
 export interface Logger {
   log(level: Level, msg: string, fields?: LogFields, secrets?: readonly string[]): void;
+  /** The access line for one request, at info level; `extra` fields (provider, code, ...) follow the fixed ones. */
+  access(entry: AccessEntry, extra: LogFields | undefined, secrets: readonly string[]): void;
   debug(msg: string, fields?: LogFields): void;
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
@@ -91,6 +105,26 @@ function jsonLine(level: Level, msg: string, fields: LogFields): string {
   return rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
 }
 
+/**
+ * The access line in JSON, written out field by field: it is logged for every
+ * request, and building an object to stringify cost more than the rest of the
+ * line. Same keys and order as `{...entry, ...extra, aborted?}` would give.
+ */
+function accessJson(e: AccessEntry, extra: LogFields | undefined): string {
+  const rest = extra ? JSON.stringify(extra) : '{}';
+  return (
+    `{"time":"${isoNow()}","level":"info","msg":"request","requestId":${JSON.stringify(e.requestId)}` +
+    `,"method":${JSON.stringify(e.method)},"path":${JSON.stringify(e.path)},"status":${e.status}` +
+    `,"durationMs":${e.durationMs},"ip":${JSON.stringify(e.ip)}` +
+    `${rest === '{}' ? '' : `,${rest.slice(1, -1)}`}${e.aborted ? ',"aborted":true' : ''}}`
+  );
+}
+
+function accessFields(e: AccessEntry, extra: LogFields | undefined): LogFields {
+  const { aborted, ...fields } = e;
+  return { ...fields, ...extra, ...(aborted ? { aborted } : {}) };
+}
+
 function pretty(level: Level, msg: string, fields: LogFields): string {
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -105,13 +139,18 @@ export function createLogger(options: LoggerOptions): Logger {
   const sink = options.sink ?? batched!.sink;
   const configured = options.secrets?.filter((s): s is string => typeof s === 'string' && s !== '') ?? [];
 
+  const write = (line: string, secrets: readonly string[]) =>
+    sink(redactSecrets(redactSecrets(line, configured, REDACTED), secrets, REDACTED));
   const log: Logger['log'] = (level, msg, fields = {}, secrets = []) => {
     if (RANK[level] < min) return;
-    const line = format === 'json' ? jsonLine(level, msg, fields) : pretty(level, msg, fields);
-    sink(redactSecrets(redactSecrets(line, configured, REDACTED), secrets, REDACTED));
+    write(format === 'json' ? jsonLine(level, msg, fields) : pretty(level, msg, fields), secrets);
   };
   return {
     log,
+    access: (entry, extra, secrets) => {
+      if (RANK.info < min) return;
+      write(format === 'json' ? accessJson(entry, extra) : pretty('info', 'request', accessFields(entry, extra)), secrets);
+    },
     debug: (msg, fields) => log('debug', msg, fields),
     info: (msg, fields) => log('info', msg, fields),
     warn: (msg, fields) => log('warn', msg, fields),

@@ -41,6 +41,7 @@ describe('request keys', () => {
 
   it('treats the bare token of any Authorization header as a secret', () => {
     expect(requestSecrets({ authorization: 'Bearer abcdefgh' })).toEqual(['Bearer abcdefgh', 'abcdefgh']);
+    expect(requestSecrets({ 'content-type': 'application/json' })).toEqual([]);
   });
 });
 
@@ -54,6 +55,28 @@ describe('logger', () => {
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toMatch(/configured-secret|request-secret-1/);
     expect(lines.join('\n')).toContain('[redacted]');
+  });
+
+  it('writes the access line as valid JSON with the fields in order, escaped and redacted', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', sink: (l) => lines.push(l), secrets: ['configured-secret'] });
+    const entry = { requestId: 'id-1', method: 'POST', path: '/api/"edit"\n', status: 499, durationMs: 12.5, ip: '::1', aborted: true };
+    log.access(entry, { provider: 'mock', code: 'configured-secret' }, ['per-request-key']);
+    log.access({ ...entry, path: '/per-request-key', aborted: false }, undefined, ['per-request-key']);
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(first!)).toEqual(['time', 'level', 'msg', 'requestId', 'method', 'path', 'status', 'durationMs', 'ip', 'provider', 'code', 'aborted']);
+    expect(first).toMatchObject({ level: 'info', msg: 'request', path: '/api/"edit"\n', status: 499, durationMs: 12.5, aborted: true, code: '[redacted]' });
+    expect(second).toMatchObject({ path: '/[redacted]', status: 499 });
+    expect(second).not.toHaveProperty('aborted');
+  });
+
+  it('writes the access line readably with LOG_FORMAT=pretty, and not at all above info', () => {
+    const lines: string[] = [];
+    const entry = { requestId: 'id-1', method: 'GET', path: '/api/health', status: 200, durationMs: 0.4, ip: '127.0.0.1', aborted: false };
+    createLogger({ level: 'info', format: 'pretty', sink: (l) => lines.push(l) }).access(entry, { provider: 'mock' }, []);
+    createLogger({ level: 'warn', format: 'json', sink: (l) => lines.push(l) }).access(entry, undefined, []);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ INFO  request requestId=id-1 method=GET path=\/api\/health status=200 durationMs=0.4 ip=127.0.0.1 provider=mock$/);
   });
 });
 
