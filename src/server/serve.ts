@@ -59,6 +59,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       secrets: [config.googleApiKey, config.falKey],
     });
   const editTimeoutMs = options.editTimeoutMs ?? 5 * 60 * SECOND;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
   const app = createApp({
     config,
     log,
@@ -68,11 +71,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     editTimeoutMs,
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
     ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
+    // The app's one close listener per request also keeps this count (a second listener cost throughput).
+    onRequestClosed: () => {
+      inFlight--;
+      if (draining) {
+        server.closeIdleConnections();
+        if (inFlight === 0) drained?.();
+      }
+    },
   });
 
-  let inFlight = 0;
-  let draining = false;
-  let drained: (() => void) | undefined;
   const server = createServer(
     {
       // Backstops behind our own JSON 408s: Node's defaults would let a slow-headers client linger.
@@ -82,13 +90,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     (req, res) => {
       inFlight++;
       if (draining) res.setHeader('Connection', 'close');
-      res.on('close', () => {
-        inFlight--;
-        if (draining) {
-          server.closeIdleConnections();
-          if (inFlight === 0) drained?.();
-        }
-      });
       app(req, res);
     },
   );

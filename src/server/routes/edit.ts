@@ -44,7 +44,7 @@ export function editHandler(options: EditRouteOptions): Handler {
       { image, references, ...(prompt !== undefined ? { prompt } : {}), signal: ctx.signal },
       config,
     );
-    Object.assign(ctx.logFields, {
+    ctx.addLogFields({
       provider: outcome.providerId,
       images: form.files.length,
       ...(outcome.mock ? { mock: true } : {}),

@@ -1,6 +1,6 @@
 /** What a route handler receives: the request, its answer, and the request's scope. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { LogFields, Logger } from '../logger.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -13,8 +13,8 @@ export interface RequestContext {
   log: Logger;
   /** Values this request carried that no log line may contain. */
   secrets: readonly string[];
-  /** Extra fields for this request's access-log line (provider, mock, ...). */
-  logFields: Record<string, unknown>;
+  /** Adds fields to this request's access-log line (provider, mock, ...). */
+  addLogFields(fields: LogFields): void;
 }
 
 /**
