@@ -76,7 +76,7 @@ describe('logger', () => {
     createLogger({ level: 'info', format: 'pretty', sink: (l) => lines.push(l) }).access(entry, { provider: 'mock' }, []);
     createLogger({ level: 'warn', format: 'json', sink: (l) => lines.push(l) }).access(entry, undefined, []);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/ INFO  request requestId=id-1 method=GET path=\/api\/health status=200 durationMs=0.4 ip=127.0.0.1 provider=mock$/);
+    expect(lines[0]).toMatch(/ INFO {2}request requestId=id-1 method=GET path=\/api\/health status=200 durationMs=0.4 ip=127.0.0.1 provider=mock$/);
   });
 });
 
