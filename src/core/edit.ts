@@ -84,15 +84,13 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
 
   const deadline = AbortSignal.timeout(config.editTimeoutSeconds * 1000);
   const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
+  const request = { images: prepared, prompt, options: { ...job.options, outputFormat: format } };
+  const context = { signal, resume: new Map<string, unknown>(), ...(job.onProgress ? { onProgress: job.onProgress } : {}) };
   let result;
   let attempts;
   try {
     ({ value: result, attempts } = await withRetry(
-      () =>
-        provider.edit(
-          { images: prepared, prompt, options: { ...job.options, outputFormat: format } },
-          { signal, ...(job.onProgress ? { onProgress: job.onProgress } : {}) },
-        ),
+      () => provider.edit(request, context),
       { maxRetries: config.maxRetries, maxWaitSeconds: config.maxRetryWaitSeconds },
       signal,
       job.onRetry,

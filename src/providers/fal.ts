@@ -5,7 +5,11 @@
  *
  * The steps are driven here rather than by `subscribe`, so that the edit's
  * signal is checked between them and the wait between polls ends the moment
- * it aborts: after Ctrl-C or a closed connection nothing more reaches fal.
+ * it aborts. A job already submitted is then cancelled at fal (one bounded,
+ * best-effort PUT), so an abandoned edit is not left running and billed.
+ * Each step that succeeded is recorded in the edit's `resume` map: when the
+ * core retries, the edit resumes after it (the same uploads, the same job)
+ * rather than submitting, and paying for, the job twice.
  * The client is built per edit with the key passed in (never FAL_KEY from the
  * environment: the server passes per-request keys), and with fal-fetch.ts,
  * which leaves retrying to the core. FAL_PROXY_URL sends every API call
@@ -17,7 +21,7 @@ import { createFalClient } from '@fal-ai/client';
 import { FrameForgeError } from '../core/errors.js';
 import { downloadResult } from './download.js';
 import { mapFalError } from './fal-errors.js';
-import { falFetch } from './fal-fetch.js';
+import { FalHttpFailure, falFetch } from './fal-fetch.js';
 import { buildFalInput, falModelInputs } from './fal-inputs.js';
 import { scrubSecret } from './provider-errors.js';
 import type { EditContext, EditRequest, EditResult, Provider, ProviderImage } from './types.js';
@@ -30,6 +34,41 @@ export interface FalProviderOptions {
   proxyUrl?: string;
   /** Wait between status polls; fal's client uses 500 ms. Tests use less. */
   pollIntervalMs?: number;
+}
+
+/** How long the cancel sent for an aborted job may take; it must not hold up Ctrl-C for long. */
+const CANCEL_TIMEOUT_MS = 3000;
+
+/** What one edit has achieved at fal so far, kept across its attempts (EditContext.resume). */
+interface FalProgress {
+  /** fal storage URLs of the images uploaded so far, in order. */
+  urls: string[];
+  /** The queued job, once submitted. */
+  requestId?: string;
+  /** The job reported COMPLETED. */
+  completed?: boolean;
+  /** The output image chosen from the result, once fetched. */
+  output?: { image: FalImage; requestId: string };
+}
+
+function progressOf(resume: Map<string, unknown> | undefined): FalProgress {
+  const found = resume?.get('fal') as FalProgress | undefined;
+  if (found) return found;
+  const fresh: FalProgress = { urls: [] };
+  resume?.set('fal', fresh);
+  return fresh;
+}
+
+/**
+ * The result fetch failed because the job itself failed at fal (fal marks
+ * these with `error_type`: request_timeout, runner_disconnected, ...). A retry
+ * must submit the job again; any other failure (the network, a 429, a proxy's
+ * 502) is about fetching, and a retry fetches the same job's result again.
+ */
+function jobFailed(error: unknown): boolean {
+  if (!(error instanceof FalHttpFailure)) return false;
+  const body = error.body as { error_type?: unknown } | undefined;
+  return typeof body === 'object' && body !== null && typeof body.error_type === 'string';
 }
 
 interface FalImage {
@@ -69,6 +108,27 @@ function pickImage(output: FalOutput, providerId: string): FalImage {
   return image;
 }
 
+/** A client with the given key and fetch; never FAL_KEY from the environment. */
+function clientFor(options: FalProviderOptions, fetch: typeof globalThis.fetch) {
+  return createFalClient({
+    credentials: options.apiKey,
+    fetch,
+    suppressLocalCredentialsWarning: true,
+    ...(options.proxyUrl ? { proxyUrl: { url: options.proxyUrl, when: 'always' as const } } : {}),
+  });
+}
+
+/**
+ * Asks fal to cancel a job this edit no longer wants (Ctrl-C, a closed
+ * connection, the deadline). The edit's own signal has fired, so the request
+ * gets its own short deadline; whatever fal answers (already completed, not
+ * found) or fails, the edit's outcome stays "cancelled".
+ */
+async function cancelJob(options: FalProviderOptions, requestId: string): Promise<void> {
+  const client = clientFor(options, falFetch(AbortSignal.timeout(CANCEL_TIMEOUT_MS)));
+  await client.queue.cancel(options.endpoint, { requestId }).catch(() => undefined);
+}
+
 export function createFalProvider(options: FalProviderOptions): Provider {
   const { id, endpoint } = options;
   const model = falModelInputs(endpoint);
@@ -80,45 +140,55 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
       const { signal } = context;
-      const client = createFalClient({
-        credentials: options.apiKey,
-        fetch: falFetch(signal),
-        suppressLocalCredentialsWarning: true,
-        ...(options.proxyUrl ? { proxyUrl: { url: options.proxyUrl, when: 'always' as const } } : {}),
-      });
+      const client = clientFor(options, falFetch(signal));
+      const progress = progressOf(context.resume);
       try {
         // Validate the field before uploading anything: a one-image model given several fails fast.
         buildFalInput(endpoint, request.images.map(() => ''), request.prompt, request.options);
-        const urls: string[] = [];
-        for (const [index, image] of request.images.entries()) {
+        for (let index = progress.urls.length; index < request.images.length; index++) {
           signal.throwIfAborted();
+          const image = request.images[index]!;
           const file = new File([new Uint8Array(image.data)], uploadName(image, index), { type: image.mimeType });
-          urls.push(await client.storage.upload(file));
+          progress.urls.push(await client.storage.upload(file));
         }
-        const { input, warnings } = buildFalInput(endpoint, urls, request.prompt, request.options);
+        const { input, warnings } = buildFalInput(endpoint, progress.urls, request.prompt, request.options);
 
-        signal.throwIfAborted();
-        const submitted = await client.queue.submit(endpoint, { input, abortSignal: signal });
-        const requestId = submitted.request_id;
-        for (;;) {
-          const status = await client.queue.status(endpoint, { requestId, logs: false, abortSignal: signal });
-          if (status.status === 'COMPLETED') break;
-          if (status.status === 'IN_QUEUE') context.onProgress?.(`fal: in queue, position ${status.queue_position}`);
-          else context.onProgress?.('fal: in progress');
-          await sleep(pollIntervalMs, signal);
+        if (!progress.output) {
+          signal.throwIfAborted();
+          if (progress.requestId) context.onProgress?.(`fal: resuming job ${progress.requestId}`);
+          else progress.requestId = (await client.queue.submit(endpoint, { input, abortSignal: signal })).request_id;
+          const requestId = progress.requestId;
+          while (!progress.completed) {
+            const status = await client.queue.status(endpoint, { requestId, logs: false, abortSignal: signal });
+            if (status.status === 'COMPLETED') progress.completed = true;
+            else {
+              context.onProgress?.(status.status === 'IN_QUEUE' ? `fal: in queue, position ${status.queue_position}` : 'fal: in progress');
+              await sleep(pollIntervalMs, signal);
+            }
+          }
+          signal.throwIfAborted();
+          try {
+            const result = await client.queue.result(endpoint, { requestId, abortSignal: signal });
+            progress.output = { image: pickImage(result.data as FalOutput, id), requestId: result.requestId || requestId };
+          } catch (error) {
+            if (jobFailed(error)) {
+              delete progress.requestId;
+              delete progress.completed;
+            }
+            throw error;
+          }
         }
-        signal.throwIfAborted();
-        const result = await client.queue.result(endpoint, { requestId, abortSignal: signal });
-        const image = pickImage(result.data as FalOutput, id);
+        const { image, requestId } = progress.output;
         const downloaded = await downloadResult(image.url!, { providerId: id, signal });
         return {
           data: downloaded.data,
           mimeType: image.content_type ?? downloaded.mimeType ?? 'application/octet-stream',
           warnings,
           model: endpoint,
-          requestId: result.requestId || requestId,
+          requestId,
         };
       } catch (error) {
+        if (signal.aborted && progress.requestId && !progress.output) await cancelJob(options, progress.requestId);
         throw scrubSecret(mapFalError(error, id), options.apiKey);
       }
     },

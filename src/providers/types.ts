@@ -43,6 +43,14 @@ export interface EditContext {
   readonly signal: AbortSignal;
   /** Called with a human-readable line while a long edit runs (queue position, retries). */
   readonly onProgress?: (message: string) => void;
+  /**
+   * Lives across the attempts of one edit: the core retries by calling `edit`
+   * again with the same map. A provider whose edit takes several billable
+   * steps (fal: upload, submit, poll, fetch) records its progress here, so a
+   * retry resumes after the last step that succeeded instead of paying for
+   * it again. Empty on the first attempt; absent when a caller does not retry.
+   */
+  readonly resume?: Map<string, unknown>;
 }
 
 export interface EditResult {

@@ -207,7 +207,6 @@ describe('fal failures', () => {
     expect([error.code, error.status]).toEqual(['provider_error', 502]);
     expect(error.message).toMatch(/runner_scheduling_failure/);
     expect(fal.callsTo('status')).toHaveLength(2);
-    expect(fal.callsTo('submit')).toHaveLength(2);
   });
 
   it('a dropped connection is provider_unreachable, without fal\'s hidden network retries', async () => {
@@ -225,11 +224,11 @@ describe('fal failures', () => {
     expect(fal.callsTo('result')).toHaveLength(0);
   });
 
-  it('cancellation mid-poll stops polling: no further request reaches fal', async () => {
+  it('cancellation mid-poll stops polling and cancels the job at fal; nothing else reaches fal', async () => {
     await fal.close();
     await startFal({ pollsUntilDone: Infinity });
     const controller = new AbortController();
-    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
+    const pending = edit('fal-ai/flux-pro/kontext/max', { signal: controller.signal });
     await waitFor(() => fal.callsTo('status').length >= 3);
     controller.abort();
     const error = await failure(pending);
@@ -238,5 +237,90 @@ describe('fal failures', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fal.calls).toHaveLength(seen);
     expect(fal.callsTo('result')).toHaveLength(0);
+    // The cancel goes to owner/alias (provider-protocols B.2), with the key, once the edit has stopped.
+    const [cancel, ...more] = fal.callsTo('cancel');
+    expect(more).toHaveLength(0);
+    expect(cancel!.method).toBe('PUT');
+    expect(falTarget(cancel!)!.pathname).toBe(`/fal-ai/flux-pro/requests/${fal.jobs[0]!.id}/cancel`);
+    expect(cancel!.headers.authorization).toBe(`Key ${KEY}`);
+    expect(fal.calls.at(-1)).toBe(cancel);
+  });
+
+  it('the edit deadline cancels the job at fal too, and an edit stopped before submitting cancels nothing', async () => {
+    await fal.close();
+    await startFal({ pollsUntilDone: Infinity });
+    expect((await failure(edit('fal-ai/nano-banana/edit', {}, { editTimeoutSeconds: 1 }))).code).toBe('provider_timeout');
+    expect(fal.callsTo('cancel')).toHaveLength(1);
+
+    fal.script('submit', { status: 200, json: {}, delayMs: 5000 });
+    const controller = new AbortController();
+    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
+    await waitFor(() => fal.callsTo('submit').length === 1);
+    controller.abort();
+    expect((await failure(pending)).code).toBe('cancelled');
+    expect(fal.callsTo('cancel')).toHaveLength(1);
+  });
+
+  it('a cancel that fal does not answer holds the edit for a few seconds at most', async () => {
+    await fal.close();
+    await startFal({ pollsUntilDone: Infinity });
+    fal.script('cancel', { status: 202, json: {}, delayMs: 60_000 });
+    const controller = new AbortController();
+    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
+    await waitFor(() => fal.callsTo('status').length >= 1);
+    controller.abort();
+    expect((await failure(pending)).code).toBe('cancelled');
+    expect(fal.callsTo('cancel')).toHaveLength(1);
+  }, 10_000);
+});
+
+describe('fal retries resume the same job', () => {
+  it('a failed status poll is retried by polling the same job: one upload, one submit, one bill', async () => {
+    const progress: string[] = [];
+    fal.script('status', falError(502, 'Bad gateway'));
+    const outcome = await edit('fal-ai/nano-banana/edit', { onProgress: (m) => progress.push(m) });
+    expect(outcome.attempts).toBe(2);
+    expect(fal.callsTo('initiate')).toHaveLength(1);
+    expect(fal.callsTo('submit')).toHaveLength(1);
+    expect(progress).toContain(`fal: resuming job ${fal.jobs[0]!.id}`);
+    expect(outcome.data.length).toBeGreaterThan(0);
+  });
+
+  it('a failed result fetch fetches the same result again', async () => {
+    fal.script('result', { drop: true });
+    const outcome = await edit('fal-ai/nano-banana/edit');
+    expect(outcome.attempts).toBe(2);
+    expect(fal.callsTo('submit')).toHaveLength(1);
+    expect(fal.callsTo('result')).toHaveLength(2);
+  });
+
+  it('a failed download downloads again, without asking fal anything', async () => {
+    fal.script('cdn', { status: 503, body: 'busy' });
+    const outcome = await edit('fal-ai/nano-banana/edit');
+    expect(outcome.attempts).toBe(2);
+    expect(fal.callsTo('result')).toHaveLength(1);
+    expect(fal.callsTo('cdn')).toHaveLength(2);
+  });
+
+  it('a job that failed at fal (error_type) is submitted again, with the images already uploaded', async () => {
+    fal.script('result', { status: 503, json: { detail: 'Runner disconnected', error_type: 'runner_disconnected' } });
+    const outcome = await edit('fal-ai/nano-banana/edit');
+    expect(outcome.attempts).toBe(2);
+    expect(fal.callsTo('initiate')).toHaveLength(1);
+    expect(fal.callsTo('submit')).toHaveLength(2);
+    expect(fal.jobs[1]!.input).toEqual(fal.jobs[0]!.input);
+  });
+
+  it('an upload that failed part-way keeps the images uploaded before it', async () => {
+    const references = [{ data: await solidPng(), name: 'sofa.png' }];
+    // The first initiate answers as usual (a delay-only script), the second fails.
+    fal.script('initiate', { delayMs: 1 }, falError(503, 'busy'));
+    const outcome = await edit('fal-ai/nano-banana/edit', { references });
+    expect(outcome.attempts).toBe(2);
+    expect(fal.callsTo('initiate')).toHaveLength(3);
+    expect(fal.callsTo('upload')).toHaveLength(2);
+    const urls = (fal.jobs[0]!.input as { image_urls: string[] }).image_urls;
+    expect(urls).toEqual([...fal.uploads.keys()]);
+    expect(fal.callsTo('submit')).toHaveLength(1);
   });
 });
