@@ -13,7 +13,8 @@ export default defineConfig({
   splitting: true,
   sourcemap: true,
   clean: true,
-  dts: false,
+  // Types for the library entry only; the CLI is not imported by anyone.
+  dts: { entry: { index: 'src/index.ts' } },
   // Dependencies stay external: sharp is native, and the SDKs load only when used.
   skipNodeModulesBundle: true,
   define: { __FRAMEFORGE_VERSION__: JSON.stringify(pkg.version) },
