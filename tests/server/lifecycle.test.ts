@@ -53,6 +53,18 @@ describe('serve().close()', () => {
     await server.close();
     expect(await inFlight).toBe('cut');
   });
+
+  it('gives edits the 5-minute deadline, or EDIT_TIMEOUT_SECONDS when that is longer', async () => {
+    // Node's own request timeout is the backstop set 10 s behind the edit deadline.
+    const standard = await startServer({ editTimeoutSeconds: 120 });
+    const longer = await startServer({ editTimeoutSeconds: 900 });
+    try {
+      expect(standard.server.requestTimeout).toBe((300 + 10) * 1000);
+      expect(longer.server.requestTimeout).toBe((900 + 10) * 1000);
+    } finally {
+      await Promise.all([standard.close(), longer.close()]);
+    }
+  });
 });
 
 describe('frameforge serve (the real CLI)', () => {
