@@ -113,9 +113,22 @@ export function rawRequest(url: string, head: string, chunks: Iterable<Buffer> =
       for (const chunk of chunks) {
         if (answered || socket.destroyed) return;
         bytesSent += chunk.length;
-        if (!socket.write(chunk)) await new Promise<void>((r) => { socket.once('drain', r); socket.once('close', r); });
+        if (!socket.write(chunk)) await drainOrClose(socket);
       }
     });
+  });
+}
+
+/** Waits for the socket to drain or close, then removes both listeners (a large upload waits many times). */
+function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      socket.off('drain', settle);
+      socket.off('close', settle);
+      resolve();
+    };
+    socket.once('drain', settle);
+    socket.once('close', settle);
   });
 }
 
