@@ -55,7 +55,13 @@ export function createApp(options: AppOptions): RequestHandler {
   const scopeOptions: ScopeOptions = { log: options.log, trustProxy: config.trustProxy, onClosed: options.onRequestClosed };
 
   // Per route, computed once: the methods it takes (for 405 Allow and CORS preflight).
-  const allowed = new Map<string, string[]>([...routes].map(([path, route]) => [path, Object.keys(route.methods)]));
+  // HEAD is GET without the body (RFC 9110 9.3.2; Node leaves the body out), for monitors that use it.
+  const allowed = new Map<string, string[]>(
+    [...routes].map(([path, route]) => {
+      const methods = Object.keys(route.methods);
+      return [path, methods.includes('GET') ? [...methods, 'HEAD'] : methods];
+    }),
+  );
   const NO_METHODS: string[] = [];
 
   /**
@@ -74,7 +80,7 @@ export function createApp(options: AppOptions): RequestHandler {
         hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit and GET /api/openapi.json.',
       });
     }
-    const handler = route.methods[req.method ?? ''];
+    const handler = route.methods[req.method === 'HEAD' ? 'GET' : (req.method ?? '')];
     if (!handler) {
       res.setHeader('Allow', allow.join(', '));
       throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);

@@ -21,6 +21,17 @@ import { requestSecrets } from './request-keys.js';
 import type { RequestContext } from './routes/types.js';
 
 const kScope = Symbol('frameforge.requestScope');
+
+/**
+ * Whether part of the request body has yet to arrive. `req.complete` alone
+ * cannot say: while the handler runs in the tick the headers were parsed it
+ * is false even for a GET, whose (empty) body is complete by definition.
+ */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 type ScopedResponse = ServerResponse & { [kScope]?: RequestScope };
 
 function onResponseClose(this: ScopedResponse): void {
@@ -97,8 +108,9 @@ export class RequestScope implements RequestContext {
       this.log.log('error', 'unexpected error', { requestId: this.requestId, error: cause }, this.secrets);
     }
     this.addLogFields({ code: error.code });
-    // The body was not read to its end: close rather than drain it.
-    if (!req.complete && !res.headersSent) closeAfterAnswer(req, res);
+    // A body still coming (an upload refused early) is not read to its end: close instead.
+    // A request without one (most refusals: 404, 405, 429 on a GET) keeps its connection.
+    if (bodyPending(req) && !res.headersSent) closeAfterAnswer(req, res);
     await sendError(req, res, error).catch(() => res.destroy());
   }
 

@@ -3,6 +3,7 @@
  * errors, limits. Every bad request is followed by a health check, to show the
  * server still answers.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPT } from '../../src/core/settings.js';
 import { resolveProvider } from '../../src/providers/registry.js';
@@ -103,8 +104,41 @@ describe('routes', () => {
     expect(res.headers.get('allow')).toBe('POST');
     await expectError(res, 405, 'method_not_allowed');
     const del = await fetch(`${server.url}/api/health`, { method: 'DELETE' });
-    expect(del.headers.get('allow')).toBe('GET');
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
     await expectError(del, 405, 'method_not_allowed');
+  });
+
+  it('answers HEAD wherever it answers GET: the same headers, no body', async () => {
+    const get = await fetch(`${server.url}/api/providers`);
+    const head = await fetch(`${server.url}/api/providers`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
+    expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(head.headers.get('x-request-id')).toBeTruthy();
+    expect(await head.text()).toBe('');
+    expect((await fetch(`${server.url}/api/edit`, { method: 'HEAD' })).status).toBe(405);
+  });
+
+  it('keeps the connection open after refusing a request that has no body', async () => {
+    // Two requests, one socket: the second is only answered if the first left it open.
+    const head = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(head('/api/nothing')));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        if (received.split('HTTP/1.1 ').length === 2 && received.includes('}')) socket.write(head('/api/health'));
+        if (received.includes('{"status":"ok"}')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`closed after: ${received}`)));
+    });
+    expect(answers).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answers).not.toMatch(/connection: close/i);
+    expect(answers).toMatch(/HTTP\/1\.1 200 OK/);
   });
 });
 
