@@ -1,7 +1,9 @@
 /**
- * Process entry: wires signals to the CLI and exits with main's code.
- * The first Ctrl-C aborts `io.signal` so the running command can stop cleanly
- * (no partial files, manifests flushed); a second one exits at once.
+ * Process entry: wires signals to the CLI and exits with main's code. This is
+ * the one place that handles SIGINT/SIGTERM, for every command: the first
+ * aborts `io.signal` so the running command can stop cleanly (edits: no
+ * partial files, manifests flushed; serve: drain requests in flight), and a
+ * second one exits at once with 130.
  */
 import { main } from './main.js';
 import { processIO } from './io.js';
@@ -14,11 +16,8 @@ export async function run(argv: readonly string[]): Promise<void> {
     if (interrupts > 1) process.exit(130);
     controller.abort(new DOMException(`Interrupted by ${signal}`, 'AbortError'));
   };
-  // `serve` installs its own handlers (drain, then exit 0); these are for the other commands.
-  if (argv[0] !== 'serve') {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const code = await main(argv, processIO(controller.signal));
   process.exitCode = code;
   // Let buffered output reach the terminal or pipe, then leave even if an SDK keeps a socket alive.

@@ -1,9 +1,9 @@
 /**
  * `frameforge serve`: validates the configuration, starts the HTTP API and
- * prints the URL it listens on to stdout (one line, for scripts). The first
- * SIGTERM/SIGINT drains requests in flight (up to 30 s) and the command
- * returns 0; a second signal exits at once. run.ts leaves these signals to
- * this command, which is why it alone calls process.exit here.
+ * prints the URL it listens on to stdout (one line, for scripts). It runs
+ * until `io.signal` aborts (run.ts aborts it on the first SIGTERM/SIGINT),
+ * then drains requests in flight (up to 30 s) and returns 0; a second signal
+ * is run.ts's to handle (exit at once).
  */
 import { loadConfig, type Config } from '../../core/config.js';
 import { parseProvider } from '../../providers/registry.js';
@@ -57,22 +57,16 @@ export async function serveCommand(options: ServeCommandOptions, globals: Global
   io.stdout.write(`${server.url}\n`);
 
   await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warn('second signal: exiting now', { signal });
-        logger.flush();
-        process.exit(130);
-      }
-      logger.info('signal received: draining requests in flight', { signal });
+    const drain = () => {
+      const reason: unknown = io.signal.reason;
+      logger.info('signal received: draining requests in flight', { reason: reason instanceof Error ? reason.message : String(reason) });
       void server.close().then(() => {
         logger.flush();
         resolve();
       });
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    if (io.signal.aborted) drain();
+    else io.signal.addEventListener('abort', drain, { once: true });
   });
   return 0;
 }
