@@ -36,6 +36,16 @@ export interface AppOptions {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface App {
+  handle: RequestHandler;
+  /**
+   * Resolves once no handler is still working. A request whose connection was
+   * cut is answered at once but its handler may still be winding down (a fal
+   * job being cancelled); serve waits for this before it reports stopped.
+   */
+  settled(): Promise<void>;
+}
+
 /** The path without its query string, capped, for routing and logs (a query may hold anything). */
 function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
@@ -43,7 +53,7 @@ function pathOf(url: string | undefined): string {
   return (q === -1 ? raw : raw.slice(0, q)).slice(0, 200);
 }
 
-export function createApp(options: AppOptions): RequestHandler {
+export function createApp(options: AppOptions): App {
   const { config } = options;
   const routes = new Map<string, Route>(createRoutes(options).map((r) => [r.path, r]));
   const cors = createCors(config.allowedOrigins);
@@ -96,16 +106,31 @@ export function createApp(options: AppOptions): RequestHandler {
     return pending ? withDeadline(scope, route, pending) : undefined;
   }
 
-  return (req, res) => {
-    const scope = new RequestScope(req, res, pathOf(req.url), scopeOptions);
-    let pending: Promise<void> | undefined;
-    try {
-      pending = handle(scope);
-    } catch (thrown) {
-      void scope.fail(thrown);
-      return;
-    }
-    pending?.catch((thrown: unknown) => scope.fail(thrown));
+  // Handlers still working (only those that returned a promise), and who waits for none.
+  let working = 0;
+  const onSettled: (() => void)[] = [];
+  const workDone = () => {
+    working--;
+    if (working === 0) for (const resolve of onSettled.splice(0)) resolve();
+  };
+
+  return {
+    handle(req, res) {
+      const scope = new RequestScope(req, res, pathOf(req.url), scopeOptions);
+      let pending: Promise<void> | undefined;
+      try {
+        pending = handle(scope);
+      } catch (thrown) {
+        void scope.fail(thrown);
+        return;
+      }
+      if (!pending) return;
+      working++;
+      pending.catch((thrown: unknown) => scope.fail(thrown)).finally(workDone);
+    },
+    settled() {
+      return working === 0 ? Promise.resolve() : new Promise<void>((resolve) => onSettled.push(resolve));
+    },
   };
 }
 

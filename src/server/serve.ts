@@ -42,6 +42,15 @@ export interface RunningServer {
 }
 
 const SECOND = 1000;
+/** After cutting what the drain left, how long handlers get to wind down (fal's cancel takes at most 3 s). */
+const SETTLE_TIMEOUT_MS = 5 * SECOND;
+
+/** Waits for `promise`, or `ms`, whichever comes first. */
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 function urlOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -92,7 +101,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     (req, res) => {
       inFlight++;
       if (draining) res.setHeader('Connection', 'close');
-      app(req, res);
+      app.handle(req, res);
     },
   );
   // A malformed request line or headers never reaches the app: answer it in kind, never crash.
@@ -121,15 +130,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30 * SECOND))),
-        ]);
-        clearTimeout(timer);
+        await waitAtMost(new Promise<void>((resolve) => (drained = resolve)), options.drainTimeoutMs ?? 30 * SECOND);
         if (inFlight > 0) log.warn('drain timeout: closing requests still in flight', { inFlight });
       }
       server.closeAllConnections();
+      // Cut requests cancel their work (a fal job gets its cancel): let that go out before exiting.
+      await waitAtMost(app.settled(), SETTLE_TIMEOUT_MS);
       await stopped;
       log.info('stopped');
     })();

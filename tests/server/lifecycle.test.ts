@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
 import { startupWarnings } from '../../src/cli/commands/serve.js';
+import { startFalServer } from '../fakes/fal-server.js';
 import { form, jpeg, postEdit, startServer } from './helpers.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/frameforge.js');
@@ -52,6 +53,23 @@ describe('serve().close()', () => {
     await new Promise((r) => setTimeout(r, 200));
     await server.close();
     expect(await inFlight).toBe('cut');
+  });
+
+  it('cancels the fal job of an edit cut at the drain timeout before close() resolves', async () => {
+    const key = 'fal-drain-key:4242';
+    const fal = await startFalServer({ apiKey: key, pollsUntilDone: Infinity });
+    const server = await startServer({ falKey: key, falProxyUrl: fal.proxyUrl }, { drainTimeoutMs: 300 });
+    try {
+      const edit = form([['images', await jpeg(), 'a.jpg']], { provider: 'fal:fal-ai/nano-banana/edit' });
+      const inFlight = postEdit(server.url, edit).then((r) => r.status, () => 'cut');
+      for (let i = 0; i < 200 && fal.callsTo('status').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(fal.callsTo('status').length).toBeGreaterThan(0);
+      await server.close();
+      expect(fal.callsTo('cancel')).toHaveLength(1);
+      expect(await inFlight).toBe('cut');
+    } finally {
+      await fal.close();
+    }
   });
 
   it('gives edits the 5-minute deadline, or EDIT_TIMEOUT_SECONDS when that is longer', async () => {
