@@ -109,21 +109,25 @@ const rates = { bare: [], ff: [] };
 // Server CPU per request is steadier than throughput on a shared machine: it
 // does not depend on how much CPU the load generator got in that moment.
 const cpu = { bare: 0, ff: 0 };
-async function measureHealth(name, child, pool) {
+async function measureHealth(name, child, pool, record) {
   const c = cpuMs(child.pid);
   const { seconds } = await load(pool, HEALTH_REQUESTS, CONNECTIONS, health);
+  if (!record) return;
   cpu[name] += cpuMs(child.pid) - c;
   rates[name].push(HEALTH_REQUESTS / seconds);
 }
 // Rounds alternate which server goes first, and the ratio is the median of each
-// round's pair: the machine's load drifts, and a pair shares its moment.
-for (let round = 0; round < ROUNDS; round++) {
+// round's pair: the machine's load drifts, and a pair shares its moment. Round
+// -1 is not counted: whichever server waited through the other's warm-up
+// starts with cold connections.
+for (let round = -1; round < ROUNDS; round++) {
+  const record = round >= 0;
   if (round % 2 === 0) {
-    await measureHealth('bare', bare.child, barePool);
-    await measureHealth('ff', ff.child, ffPool);
+    await measureHealth('bare', bare.child, barePool, record);
+    await measureHealth('ff', ff.child, ffPool, record);
   } else {
-    await measureHealth('ff', ff.child, ffPool);
-    await measureHealth('bare', bare.child, barePool);
+    await measureHealth('ff', ff.child, ffPool, record);
+    await measureHealth('bare', bare.child, barePool, record);
   }
 }
 const median = (v) => percentile(v, 50);
