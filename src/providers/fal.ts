@@ -188,7 +188,8 @@ export function createFalProvider(options: FalProviderOptions): Provider {
           requestId,
         };
       } catch (error) {
-        if (signal.aborted && progress.requestId && !progress.output) await cancelJob(options, progress.requestId);
+        // A completed job is billed already; only one still queued or running is worth cancelling.
+        if (signal.aborted && progress.requestId && !progress.completed) await cancelJob(options, progress.requestId);
         throw scrubSecret(mapFalError(error, id), options.apiKey);
       }
     },

@@ -261,6 +261,16 @@ describe('fal failures', () => {
     expect(fal.callsTo('cancel')).toHaveLength(1);
   });
 
+  it('a job that already completed is not cancelled (it is billed either way)', async () => {
+    fal.script('result', { delayMs: 5000 });
+    const controller = new AbortController();
+    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
+    await waitFor(() => fal.callsTo('result').length === 1);
+    controller.abort();
+    expect((await failure(pending)).code).toBe('cancelled');
+    expect(fal.callsTo('cancel')).toHaveLength(0);
+  });
+
   it('a cancel that fal does not answer holds the edit for a few seconds at most', async () => {
     await fal.close();
     await startFal({ pollsUntilDone: Infinity });
