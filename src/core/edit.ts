@@ -96,6 +96,8 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
       job.onRetry,
     ));
   } catch (error) {
+    // Whatever ended the edit, work the provider started must not run on (and be billed) unseen.
+    await provider.abandon?.(context).catch(() => undefined);
     if (deadline.aborted && !job.signal?.aborted) {
       throw new FrameForgeError(
         'provider_timeout',

@@ -5,8 +5,10 @@
  *
  * The steps are driven here rather than by `subscribe`, so that the edit's
  * signal is checked between them and the wait between polls ends the moment
- * it aborts. A job already submitted is then cancelled at fal (one bounded,
- * best-effort PUT), so an abandoned edit is not left running and billed.
+ * it aborts. When the edit ends without a result (cancelled, timed out, or
+ * failed after its retries), the core calls `abandon`, and a job still queued
+ * or running is cancelled at fal (one bounded, best-effort PUT), so it is not
+ * left running and billed.
  * Each step that succeeded is recorded in the edit's `resume` map: when the
  * core retries, the edit resumes after it (the same uploads, the same job)
  * rather than submitting, and paying for, the job twice.
@@ -188,10 +190,13 @@ export function createFalProvider(options: FalProviderOptions): Provider {
           requestId,
         };
       } catch (error) {
-        // A completed job is billed already; only one still queued or running is worth cancelling.
-        if (signal.aborted && progress.requestId && !progress.completed) await cancelJob(options, progress.requestId);
         throw scrubSecret(mapFalError(error, id), options.apiKey);
       }
+    },
+    async abandon(context: EditContext): Promise<void> {
+      const progress = progressOf(context.resume);
+      // A completed job is billed already; only one still queued or running is worth cancelling.
+      if (progress.requestId && !progress.completed) await cancelJob(options, progress.requestId);
     },
   };
 }

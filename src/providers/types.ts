@@ -87,6 +87,13 @@ export interface Provider {
   readonly model: string;
   readonly limits: ProviderLimits;
   edit(request: EditRequest, context: EditContext): Promise<EditResult>;
+  /**
+   * Called once when an edit ends without a result (cancelled, past its
+   * deadline, or failed for good after its retries), with the context its
+   * attempts shared. A provider that may have left work running (a queued fal
+   * job) stops it here; it must not throw, and should not take long.
+   */
+  abandon?(context: EditContext): Promise<void>;
 }
 
 export type ProviderKind = 'google' | 'fal' | 'mock';

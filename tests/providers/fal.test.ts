@@ -261,6 +261,22 @@ describe('fal failures', () => {
     expect(fal.callsTo('cancel')).toHaveLength(1);
   });
 
+  it('a job left running when the retries run out is cancelled at fal, and the error is still fal\'s', async () => {
+    fal.script('status', falError(502, 'Bad gateway'), falError(502, 'Bad gateway'));
+    const error = await failure(edit('fal-ai/nano-banana/edit', {}, { maxRetries: 1 }));
+    expect([error.code, error.status]).toEqual(['provider_error', 502]);
+    expect(fal.callsTo('submit')).toHaveLength(1);
+    const [cancel, ...more] = fal.callsTo('cancel');
+    expect(more).toHaveLength(0);
+    expect(falTarget(cancel!)!.pathname).toBe(`/fal-ai/nano-banana/requests/${fal.jobs[0]!.id}/cancel`);
+  });
+
+  it('a job that failed for good at fal is not cancelled', async () => {
+    fal.script('result', falError(422, [{ loc: ['body', 'prompt'], msg: 'No.', type: 'content_policy_violation' }]));
+    expect((await failure(edit('fal-ai/nano-banana/edit'))).code).toBe('model_refused');
+    expect(fal.callsTo('cancel')).toHaveLength(0);
+  });
+
   it('a job that already completed is not cancelled (it is billed either way)', async () => {
     fal.script('result', { delayMs: 5000 });
     const controller = new AbortController();
