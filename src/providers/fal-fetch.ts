@@ -11,6 +11,7 @@
  * retryable, and the core's withRetry, bounded by MAX_RETRIES,
  * MAX_RETRY_WAIT_SECONDS and the edit deadline, decides, the same as for Gemini.
  */
+import { isAbortError } from '../core/errors.js';
 import { guardedFetch } from './sdk-fetch.js';
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
@@ -54,7 +55,7 @@ export function falFetch(signal: AbortSignal): typeof fetch {
     try {
       response = await guarded.fetch(input, init);
     } catch (error) {
-      if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) throw error;
+      if (isAbortError(error)) throw error;
       throw new FalNetworkFailure(error);
     }
     if (RETRYABLE.has(response.status)) {
