@@ -42,29 +42,31 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
   const any = allowedOrigins.includes('*');
   const listed = new Set(allowedOrigins);
 
-  /** The Access-Control-Allow-Origin value for this request, if it may have one. */
-  function allowOrigin(req: IncomingMessage, res: ServerResponse): string | undefined {
+  /**
+   * Sets Access-Control-Allow-Origin (and -Credentials for a listed origin)
+   * when this request's origin may have them; false when it may not.
+   */
+  function allowOrigin(req: IncomingMessage, res: ServerResponse): boolean {
     const origin = req.headers.origin;
-    if (!origin) return undefined;
-    if (any) return '*';
+    if (!origin) return false;
+    if (any) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      return true;
+    }
     res.appendHeader('Vary', 'Origin');
-    return listed.has(origin) ? origin : undefined;
+    if (!listed.has(origin)) return false;
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    return true;
   }
 
   return {
     apply(req, res) {
-      const origin = allowOrigin(req, res);
-      if (!origin) return;
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      if (origin !== '*') res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+      if (allowOrigin(req, res)) res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     },
     preflight(req, res, allowMethods) {
       if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
-      const origin = allowOrigin(req, res);
-      if (origin) {
-        res.setHeader('Access-Control-Allow-Origin', origin);
-        if (origin !== '*') res.setHeader('Access-Control-Allow-Credentials', 'true');
+      if (allowOrigin(req, res)) {
         res.setHeader('Access-Control-Allow-Methods', [...allowMethods, 'OPTIONS'].join(', '));
         res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS);
         res.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE);
