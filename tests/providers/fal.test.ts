@@ -52,6 +52,21 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 
 const submitted = () => fal.jobs.map((j) => j.input as Record<string, unknown>);
 
+/** Replaces this test's fake fal with one made with `options`. */
+async function restartFal(options: FalServerOptions) {
+  await fal.close();
+  await startFal(options);
+}
+
+/** Starts an edit, aborts it (as Ctrl-C would) once `ready()` holds, and returns its error. */
+async function cancelledEdit(endpoint: string, ready: () => boolean): Promise<FrameForgeError> {
+  const controller = new AbortController();
+  const pending = edit(endpoint, { signal: controller.signal });
+  await waitFor(ready);
+  controller.abort();
+  return failure(pending);
+}
+
 describe('fal flow', () => {
   it('uploads each image, submits image_urls to nano-banana/edit, polls owner/alias, returns the CDN bytes', async () => {
     const withExif = await sharp(await solidJpeg(40, 30)).withExif({ IFD0: { Copyright: 'GPS-SECRET-PLACE' } }).jpeg().toBuffer();
@@ -136,8 +151,7 @@ describe('fal flow', () => {
     ['no images', { images: [], description: 'I cannot do that.' }, /I cannot do that/],
     ['a safety-checked black image', { images: [{ url: 'IMAGE' }], has_nsfw_concepts: [true] }, /safety checker/],
   ])('an output with %s is model_refused (HTTP 422)', async (_name, output, message) => {
-    await fal.close();
-    await startFal({ output: (_job, url) => JSON.parse(JSON.stringify(output).replace('IMAGE', url)) });
+    await restartFal({ output: (_job, url) => JSON.parse(JSON.stringify(output).replace('IMAGE', url)) });
     const error = await failure(edit('fal-ai/flux-kontext/dev'));
     expect([error.code, error.status]).toEqual(['model_refused', 422]);
     expect(error.message).toMatch(message);
@@ -154,8 +168,7 @@ describe('fal result download', () => {
 
   it('stops reading beyond the byte cap', async () => {
     const big = Buffer.alloc(64 * 1024, 1);
-    await fal.close();
-    await startFal({ image: big });
+    await restartFal({ image: big });
     const url = `${fal.url}/cdn/files/result-x.png`;
     const error = await failure(downloadResult(url, { providerId: 'fal:x/y', signal, maxBytes: 1024 }));
     expect(error.message).toMatch(/larger than/);
@@ -217,21 +230,15 @@ describe('fal failures', () => {
   });
 
   it('a job that never completes hits the edit deadline: provider_timeout (HTTP 504)', async () => {
-    await fal.close();
-    await startFal({ pollsUntilDone: Infinity });
+    await restartFal({ pollsUntilDone: Infinity });
     const error = await failure(edit('fal-ai/nano-banana/edit', {}, { editTimeoutSeconds: 1 }));
     expect([error.code, error.status]).toEqual(['provider_timeout', 504]);
     expect(fal.callsTo('result')).toHaveLength(0);
   });
 
   it('cancellation mid-poll stops polling and cancels the job at fal; nothing else reaches fal', async () => {
-    await fal.close();
-    await startFal({ pollsUntilDone: Infinity });
-    const controller = new AbortController();
-    const pending = edit('fal-ai/flux-pro/kontext/max', { signal: controller.signal });
-    await waitFor(() => fal.callsTo('status').length >= 3);
-    controller.abort();
-    const error = await failure(pending);
+    await restartFal({ pollsUntilDone: Infinity });
+    const error = await cancelledEdit('fal-ai/flux-pro/kontext/max', () => fal.callsTo('status').length >= 3);
     expect(error.code).toBe('cancelled');
     const seen = fal.calls.length;
     await new Promise((r) => setTimeout(r, 300));
@@ -247,17 +254,12 @@ describe('fal failures', () => {
   });
 
   it('the edit deadline cancels the job at fal too, and an edit stopped before submitting cancels nothing', async () => {
-    await fal.close();
-    await startFal({ pollsUntilDone: Infinity });
+    await restartFal({ pollsUntilDone: Infinity });
     expect((await failure(edit('fal-ai/nano-banana/edit', {}, { editTimeoutSeconds: 1 }))).code).toBe('provider_timeout');
     expect(fal.callsTo('cancel')).toHaveLength(1);
 
     fal.script('submit', { status: 200, json: {}, delayMs: 5000 });
-    const controller = new AbortController();
-    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
-    await waitFor(() => fal.callsTo('submit').length === 1);
-    controller.abort();
-    expect((await failure(pending)).code).toBe('cancelled');
+    expect((await cancelledEdit('fal-ai/nano-banana/edit', () => fal.callsTo('submit').length === 1)).code).toBe('cancelled');
     expect(fal.callsTo('cancel')).toHaveLength(1);
   });
 
@@ -279,23 +281,14 @@ describe('fal failures', () => {
 
   it('a job that already completed is not cancelled (it is billed either way)', async () => {
     fal.script('result', { delayMs: 5000 });
-    const controller = new AbortController();
-    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
-    await waitFor(() => fal.callsTo('result').length === 1);
-    controller.abort();
-    expect((await failure(pending)).code).toBe('cancelled');
+    expect((await cancelledEdit('fal-ai/nano-banana/edit', () => fal.callsTo('result').length === 1)).code).toBe('cancelled');
     expect(fal.callsTo('cancel')).toHaveLength(0);
   });
 
   it('a cancel that fal does not answer holds the edit for a few seconds at most', async () => {
-    await fal.close();
-    await startFal({ pollsUntilDone: Infinity });
+    await restartFal({ pollsUntilDone: Infinity });
     fal.script('cancel', { status: 202, json: {}, delayMs: 60_000 });
-    const controller = new AbortController();
-    const pending = edit('fal-ai/nano-banana/edit', { signal: controller.signal });
-    await waitFor(() => fal.callsTo('status').length >= 1);
-    controller.abort();
-    expect((await failure(pending)).code).toBe('cancelled');
+    expect((await cancelledEdit('fal-ai/nano-banana/edit', () => fal.callsTo('status').length >= 1)).code).toBe('cancelled');
     expect(fal.callsTo('cancel')).toHaveLength(1);
   }, 10_000);
 });
