@@ -137,9 +137,8 @@ describe('fal flow', () => {
   });
 
   it('takes the last image of the output, and a data: URI result works', async () => {
-    await fal.close();
     const last = await solidPng(33, 7);
-    await startFal({
+    await restartFal({
       output: (_job, url) => ({ images: [{ url }, { url: `data:image/png;base64,${last.toString('base64')}` }] }),
     });
     const outcome = await edit('fal-ai/nano-banana/edit', { format: 'png' });
