@@ -95,8 +95,7 @@ export function parseConcurrency(value: string | undefined, kind: ProviderKind):
   return n;
 }
 
-function planFor(inputs: string[], options: EditCommandOptions, cwd: string, providerId: string): Promise<Plan> {
-  const format = normalizeFormat(options.format);
+function planFor(inputs: string[], options: EditCommandOptions, format: OutputFormat | undefined, cwd: string, providerId: string): Promise<Plan> {
   return planBatch({
     inputs,
     cwd,
@@ -203,7 +202,8 @@ export async function editCommand(
   // Planning needs only the id (for {provider}), so a dry run works without a key.
   const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
   const concurrency = parseConcurrency(options.concurrency, spec.kind);
-  const plan = await planFor(inputs, options, io.cwd, spec.id);
+  const format = normalizeFormat(options.format);
+  const plan = await planFor(inputs, options, format, io.cwd, spec.id);
   const manifestPath = options.manifest ?? (plan.outDir !== undefined ? path.join(plan.outDir, MANIFEST_FILE_NAME) : undefined);
   if (manifestPath !== undefined && plan.items.some((i) => path.resolve(io.cwd, i.input) === path.resolve(io.cwd, manifestPath))) {
     throw new FrameForgeError('usage', `Refusing to write the manifest to ${manifestPath}: it is an input.`, { subject: '--manifest' });
@@ -215,7 +215,6 @@ export async function editCommand(
     (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
   );
   const seed = parseSeed(options.seed);
-  const format = normalizeFormat(options.format);
   const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
   const ctx: RunContext = {
     config,
