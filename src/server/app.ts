@@ -10,10 +10,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../core/config.js';
 import { FrameForgeError } from '../core/errors.js';
-import { createCors } from './cors.js';
+import { createCors } from './policies/cors.js';
 import type { Logger } from './logger.js';
 import type { MultipartLimits } from './multipart.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createRateLimiter, type RateLimiter } from './policies/rate-limit.js';
 import { RequestScope, type ScopeOptions } from './request-scope.js';
 import { createRoutes, type RouteOptions } from './routes/index.js';
 import type { Route } from './routes/types.js';

@@ -8,7 +8,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import { DEFAULT_PROMPT } from '../core/settings.js';
 import { LISTED_PROVIDER_IDS } from '../providers/provider-id.js';
 import { VERSION } from '../version.js';
-import { ALLOWED_REQUEST_HEADERS } from './cors.js';
+import { ALLOWED_REQUEST_HEADERS } from './policies/cors.js';
 import { DEFAULT_MULTIPART_LIMITS } from './multipart.js';
 
 const error = (description: string) => ({

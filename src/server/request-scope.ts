@@ -12,12 +12,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toFrameForgeError } from '../core/errors.js';
-import { clientIp } from './client-ip.js';
+import { clientIp } from './policies/client-ip.js';
 import { sendError } from './http-errors.js';
 import { closeAfterAnswer } from './linger.js';
 import type { LogFields, Logger } from './logger.js';
-import { requestIdOf } from './request-id.js';
-import { requestSecrets } from './request-keys.js';
+import { requestIdOf } from './policies/request-id.js';
+import { requestSecrets } from './policies/request-keys.js';
 import type { RequestContext } from './routes/types.js';
 
 const kScope = Symbol('frameforge.requestScope');

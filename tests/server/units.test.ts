@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { pickEncoding } from '../../src/server/compress.js';
 import { createLogger } from '../../src/server/logger.js';
 import { cleanFileName } from '../../src/server/multipart.js';
-import { createRateLimiter } from '../../src/server/rate-limit.js';
-import { keysFromHeaders, requestSecrets } from '../../src/server/request-keys.js';
+import { createRateLimiter } from '../../src/server/policies/rate-limit.js';
+import { keysFromHeaders, requestSecrets } from '../../src/server/policies/request-keys.js';
 
 describe('rate limiter', () => {
   it('resets a client after its window and reports the wait', () => {

@@ -9,7 +9,7 @@ import { editImage, type ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { resolveProvider } from '../../providers/registry.js';
 import { readMultipart, type MultipartLimits } from '../multipart.js';
-import { keysFromHeaders } from '../request-keys.js';
+import { keysFromHeaders } from '../policies/request-keys.js';
 import type { Handler } from './types.js';
 
 /** `images` is the contract's field; older clients send `image` or `image[]`. */

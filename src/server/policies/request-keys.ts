@@ -5,7 +5,7 @@
  * so that no log line can carry them.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderKeys } from '../providers/registry.js';
+import type { ProviderKeys } from '../../providers/registry.js';
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
