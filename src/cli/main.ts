@@ -41,6 +41,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--provider <id>', 'provider id, e.g. mock, google, fal:fal-ai/nano-banana/edit')
     .option('-o, --out <path>', 'output file (one input) or directory (several)')
     .option('--with <image>', 'a reference image sent along with every edit (repeatable)', collect)
+    .option('--room <room>', 'staging preset: the kind of room (see `frameforge presets`)')
+    .option('--style <style>', 'staging preset: the furnishing style (see `frameforge presets`)')
+    .option('--declutter', 'remove furniture and clutter first (alone: leave the room empty)')
     .addOption(new Option('--format <format>', 'output format').choices(['png', 'jpeg', 'jpg', 'webp']))
     .option('--aspect-ratio <ratio>', 'ask the model for this aspect ratio, e.g. 16:9')
     .option('--seed <n>', 'seed, for models that take one')
@@ -59,7 +62,8 @@ Examples:
   frameforge edit room.jpg --provider mock
   frameforge edit room.jpg -p "Add a grey sofa" --provider fal:fal-ai/nano-banana/edit -o staged.jpg
   frameforge edit listings/ -o staged/ --recursive --concurrency 4
-  frameforge edit room.jpg --with sofa.png -p "Place this sofa against the left wall"`,
+  frameforge edit room.jpg --with sofa.png -p "Place this sofa against the left wall"
+  frameforge edit living.jpg --room living-room --style scandinavian -p "add a piano"`,
     )
     .action(async (inputs: string[], options) => {
       const { editCommand } = await import('./commands/edit.js');
@@ -73,6 +77,15 @@ Examples:
     .action(async (options) => {
       const { providersCommand } = await import('./commands/providers.js');
       setExit(await providersCommand(options, globals(), io));
+    });
+
+  program
+    .command('presets')
+    .description('list the staging presets: rooms and styles for --room and --style')
+    .option('--json', 'machine-readable output')
+    .action(async (options) => {
+      const { presetsCommand } = await import('./commands/presets.js');
+      setExit(presetsCommand(options, io));
     });
 
   program

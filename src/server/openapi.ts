@@ -7,6 +7,7 @@
 import { ERROR_CODES } from '../core/errors.js';
 import { DEFAULT_PROMPT } from '../core/settings.js';
 import { LISTED_PROVIDER_IDS } from '../providers/provider-id.js';
+import { listPresets, ROOM_IDS, STYLE_IDS } from '../core/staging/prompt.js';
 import { VERSION } from '../version.js';
 import { ALLOWED_REQUEST_HEADERS } from './policies/cors.js';
 import { DEFAULT_MULTIPART_LIMITS } from './multipart.js';
@@ -70,6 +71,20 @@ export function openApiDocument() {
           },
         },
       },
+      '/api/presets': {
+        get: {
+          operationId: 'presets',
+          summary: 'The staging presets: the rooms and styles the edit form takes',
+          responses: {
+            '200': {
+              description: 'Rooms and styles with their ids, the declutter step and the rule every preset keeps.',
+              headers: { 'X-Request-Id': requestId },
+              content: { 'application/json': { schema: { type: 'object' }, example: listPresets() } },
+            },
+            '429': error('Rate limited; see Retry-After.'),
+          },
+        },
+      },
       '/api/openapi.json': {
         get: {
           operationId: 'openapi',
@@ -96,6 +111,9 @@ export function openApiDocument() {
                     },
                     prompt: { type: 'string', description: `Trimmed; empty or missing means the default: "${DEFAULT_PROMPT}"` },
                     provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
+                    room: { type: 'string', enum: ROOM_IDS, description: 'Staging preset: the kind of room. With a preset, `prompt` is added as an extra instruction.' },
+                    style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
+                    declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
                   },
                   required: ['images'],
                 },

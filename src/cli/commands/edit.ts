@@ -17,6 +17,7 @@ import { checkExistingOutput } from '../../core/batch/existing-output.js';
 import { MANIFEST_FILE_NAME, openManifest, type Manifest, type ManifestLine } from '../../core/batch/manifest.js';
 import { planBatch, type Plan } from '../../core/batch/plan.js';
 import { runPool } from '../../core/batch/run-pool.js';
+import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
 import { parseProvider, resolveProvider, type ResolvedProvider } from '../../providers/registry.js';
 import type { EditOptions, ProviderKind } from '../../providers/types.js';
 import { isInteractive, writeJson, type CliIO } from '../io.js';
@@ -28,6 +29,9 @@ export interface EditCommandOptions {
   provider?: string;
   out?: string;
   with?: string[];
+  room?: string;
+  style?: string;
+  declutter?: boolean;
   format?: string;
   aspectRatio?: string;
   seed?: string;
@@ -196,9 +200,12 @@ export async function editCommand(
 ): Promise<number> {
   const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { configFile: globals.config } : {}) });
   let { prompt, provider } = options;
-  if (prompt === undefined && !options.json && !options.dryRun && isInteractive(io)) {
+  const staging = { room: options.room, style: options.style, declutter: options.declutter };
+  if (prompt === undefined && !usesPreset(staging) && !options.json && !options.dryRun && isInteractive(io)) {
     ({ prompt, provider } = await askInteractively(config, options));
   }
+  // With a preset, the user's --prompt becomes an extra instruction inside it.
+  prompt = buildStagingPrompt({ ...staging, prompt }) ?? prompt;
   // Planning needs only the id (for {provider}), so a dry run works without a key.
   const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
   const concurrency = parseConcurrency(options.concurrency, spec.kind);

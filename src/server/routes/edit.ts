@@ -7,6 +7,7 @@
 import type { Config } from '../../core/config.js';
 import { editImage, type ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
+import { buildStagingPrompt } from '../../core/staging/prompt.js';
 import { resolveProvider } from '../../providers/registry.js';
 import { readMultipart, type MultipartLimits } from '../multipart.js';
 import { keysFromHeaders } from '../policies/request-keys.js';
@@ -38,7 +39,13 @@ export function editHandler(options: EditRouteOptions): Handler {
       });
     }
     const resolved = await resolve(form.fields.get('provider'), config, keys);
-    const prompt = form.fields.get('prompt');
+    const userPrompt = form.fields.get('prompt');
+    const staging = {
+      room: form.fields.get('room'),
+      style: form.fields.get('style'),
+      declutter: isTrue(form.fields.get('declutter'), 'declutter'),
+    };
+    const prompt = buildStagingPrompt({ ...staging, prompt: userPrompt }, { room: 'room', style: 'style' }) ?? userPrompt;
     const outcome = await editImage(
       resolved,
       { image, references, ...(prompt !== undefined ? { prompt } : {}), signal: ctx.signal },
@@ -62,4 +69,12 @@ export function editHandler(options: EditRouteOptions): Handler {
     if (outcome.fallback) res.setHeader('X-FrameForge-Fallback', outcome.fallback);
     res.end(outcome.data);
   };
+}
+
+/** A form checkbox: `true`/`1`/`on`/`yes` or `false`/`0`/`off`/`no`/empty; anything else is refused. */
+export function isTrue(value: string | undefined, field: string): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'false' || v === '0' || v === 'off' || v === 'no') return false;
+  if (v === 'true' || v === '1' || v === 'on' || v === 'yes') return true;
+  throw new FrameForgeError('bad_request', `The form field "${field}" must be true or false; got "${value}".`, { subject: field });
 }

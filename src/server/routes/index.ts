@@ -1,6 +1,6 @@
 /** The route table: every path the API answers, its methods, deadline and rate limit. */
 import { editHandler, type EditRouteOptions } from './edit.js';
-import { healthHandler, openApiHandler, providersHandler } from './meta.js';
+import { healthHandler, openApiHandler, presetsHandler, providersHandler } from './meta.js';
 import type { Route } from './types.js';
 
 export interface RouteOptions extends EditRouteOptions {
@@ -13,6 +13,7 @@ export function createRoutes(options: RouteOptions): Route[] {
   return [
     { path: '/api/health', methods: { GET: healthHandler() }, ...api },
     { path: '/api/providers', methods: { GET: providersHandler() }, ...api },
+    { path: '/api/presets', methods: { GET: presetsHandler() }, ...api },
     { path: '/api/openapi.json', methods: { GET: openApiHandler() }, ...api },
     {
       path: '/api/edit',

@@ -3,6 +3,7 @@
  * Their bodies never change while the server runs, so each is serialized
  * (and compressed, on demand) once.
  */
+import { listPresets } from '../../core/staging/prompt.js';
 import { LISTED_PROVIDER_IDS } from '../../providers/provider-id.js';
 import { JsonBody, sendJson } from '../compress.js';
 import { openApiDocument } from '../openapi.js';
@@ -19,3 +20,4 @@ function fixedJson(value: unknown): Handler {
 export const healthHandler = (): Handler => fixedJson({ status: 'ok' });
 export const providersHandler = (): Handler => fixedJson([...LISTED_PROVIDER_IDS]);
 export const openApiHandler = (): Handler => fixedJson(openApiDocument());
+export const presetsHandler = (): Handler => fixedJson(listPresets());
