@@ -5,45 +5,13 @@
  *   shows done / failed / left, the rate and the time left;
  * - anything else (pipes, CI, NO_COLOR): plain lines on stderr.
  * Output paths of finished edits go to stdout in the text voices, so
- * `frameforge edit dir/ | xargs ...` works.
+ * `frameforge edit dir/ | xargs ...` works. The events and summary are the
+ * batch loop's (core/batch/events.ts).
  */
 import type { Ora } from 'ora';
 import { errorJson, reportError } from './errors.js';
 import { colors, useColor, writeJson, type CliIO } from './io.js';
-import type { FrameForgeError } from '../core/errors.js';
-import type { RetryInfo } from '../core/retry.js';
-
-export interface ItemRef {
-  input: string;
-  output: string;
-}
-
-export type ProgressEvent =
-  | { event: 'done'; item: ItemRef; details: Record<string, unknown>; warnings: string[]; mock: boolean; fallback?: string }
-  | { event: 'skipped'; item: { input: string; output?: string }; reason: string }
-  | { event: 'failed'; item: ItemRef; error: FrameForgeError }
-  | { event: 'cancelled'; item: ItemRef };
-
-export interface Summary {
-  total: number;
-  done: number;
-  skipped: number;
-  failed: number;
-  cancelled: number;
-  /** Items not finished because of Ctrl-C (or a configuration error): cancelled in flight plus never started. */
-  remaining: ItemRef[];
-  interrupted: boolean;
-  manifest?: string;
-  durationMs: number;
-}
-
-export interface Progress {
-  /** `total` counts the items that will be edited (or skipped because their output exists). */
-  start(total: number, label: string): void;
-  report(event: ProgressEvent): void;
-  retry(item: ItemRef, info: RetryInfo): void;
-  finish(summary: Summary): void;
-}
+import type { BatchReporter } from '../core/batch/events.js';
 
 export interface ProgressOptions {
   json: boolean;
@@ -59,14 +27,14 @@ function wantsSpinner(io: CliIO): boolean {
   return terminal && Boolean(io.stderr.isTTY) && useColor(io) && !io.env.CI;
 }
 
-export async function createProgress(io: CliIO, options: ProgressOptions): Promise<Progress> {
+export async function createProgress(io: CliIO, options: ProgressOptions): Promise<BatchReporter> {
   if (options.json) return jsonProgress(io);
   // ora is loaded only when a spinner will show: scripts and tests never pay for it.
   const spinner = wantsSpinner(io) ? (await import('ora')).default : undefined;
   return textProgress(io, options, spinner);
 }
 
-function jsonProgress(io: CliIO): Progress {
+function jsonProgress(io: CliIO): BatchReporter {
   return {
     start() {},
     report(e) {
@@ -103,7 +71,7 @@ function formatSeconds(seconds: number): string {
   return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`;
 }
 
-function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof import('ora').default | undefined): Progress {
+function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof import('ora').default | undefined): BatchReporter {
   const c = colors(io);
   let total = 0;
   let done = 0;

@@ -1,28 +1,27 @@
 /**
- * `frameforge edit`: plans where each input's result goes (files and
- * directories alike, see core/batch/plan.ts), runs the edits through the
- * shared core with bounded concurrency, writes each result atomically,
- * records each item in the run manifest, and reports progress.
+ * `frameforge edit`: wiring. Reads the options, plans where each input's
+ * result goes (core/batch/plan.ts), and hands the plan to the batch loop
+ * (core/batch/run-batch.ts) with the local item runner (the core edit in
+ * this process) and a reporter that speaks to the terminal or as JSON.
  */
 import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.js';
-import { editImage, effectivePrompt } from '../../core/edit.js';
-import { FrameForgeError, toFrameForgeError } from '../../core/errors.js';
-import { sniffFormat } from '../../core/image-format.js';
-import { defaultOutputFormat, formatFromExtension, type OutputFormat } from '../../core/images.js';
+import { effectivePrompt } from '../../core/edit.js';
+import { FrameForgeError } from '../../core/errors.js';
+import type { OutputFormat } from '../../core/images.js';
 import { readInputFile } from '../../core/read-input.js';
-import type { RetryInfo } from '../../core/retry.js';
-import { writeFileAtomic } from '../../core/atomic-write.js';
-import { checkExistingOutput } from '../../core/batch/existing-output.js';
-import { MANIFEST_FILE_NAME, openManifest, type Manifest, type ManifestLine } from '../../core/batch/manifest.js';
+import { localRunner } from '../../core/batch/local-runner.js';
+import { MANIFEST_FILE_NAME, openManifest } from '../../core/batch/manifest.js';
 import { planBatch, type Plan } from '../../core/batch/plan.js';
-import { runPool } from '../../core/batch/run-pool.js';
+import { previewPlan } from '../../core/batch/preview.js';
+import { runBatch } from '../../core/batch/run-batch.js';
+import type { ItemContext } from '../../core/batch/run-item.js';
 import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
-import { parseProvider, resolveProvider, type ResolvedProvider } from '../../providers/registry.js';
-import type { EditOptions, ProviderKind } from '../../providers/types.js';
+import { parseProvider, resolveProvider } from '../../providers/registry.js';
+import type { ProviderKind } from '../../providers/types.js';
 import { isInteractive, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
-import { createProgress, type ItemRef, type Progress, type Summary } from '../progress.js';
+import { createProgress } from '../progress.js';
 
 export interface EditCommandOptions {
   prompt?: string;
@@ -44,29 +43,6 @@ export interface EditCommandOptions {
   force?: boolean;
   json?: boolean;
 }
-
-export interface EditItem {
-  input: string;
-  output: string;
-}
-
-export type ItemResult =
-  | {
-      status: 'done';
-      item: EditItem;
-      providerId: string;
-      model: string;
-      mock: boolean;
-      fallback?: string;
-      warnings: string[];
-      attempts: number;
-      durationMs: number;
-      requestId?: string;
-      /** Set when an empty or truncated leftover at the output path was replaced. */
-      replaced?: string;
-    }
-  | { status: 'skipped'; item: EditItem; reason: string }
-  | { status: 'failed'; item: EditItem; error: FrameForgeError; attempts: number; durationMs: number };
 
 /**
  * Edits in flight at once when --concurrency is not given. Provider calls
@@ -110,68 +86,6 @@ function planFor(inputs: string[], options: EditCommandOptions, format: OutputFo
     ...(format ? { format } : {}),
     references: options.with ?? [],
   });
-}
-
-export interface RunContext {
-  config: Config;
-  resolved: ResolvedProvider;
-  prompt?: string;
-  format?: OutputFormat;
-  editOptions: EditOptions;
-  references: { data: Buffer; name: string }[];
-  force: boolean;
-  cwd: string;
-  signal: AbortSignal;
-  onRetry?: (item: EditItem, info: RetryInfo) => void;
-}
-
-/** Edits one item: the unit a batch runs many of. Never throws; the result says what happened. */
-export async function runItem(item: EditItem, ctx: RunContext): Promise<ItemResult> {
-  const started = performance.now();
-  const outputPath = path.resolve(ctx.cwd, item.output);
-  let attempts = 1;
-  try {
-    // Resume: a whole image at the output is a finished item; an empty or cut-off one is redone.
-    const existing = ctx.force ? undefined : await checkExistingOutput(outputPath);
-    if (existing?.state === 'valid') return { status: 'skipped', item, reason: 'output exists' };
-    // Not an image at all: not a leftover of ours but someone's file, so it is left alone.
-    if (existing?.state === 'foreign') return { status: 'skipped', item, reason: 'output exists and is not an image' };
-    const replaced = existing?.state === 'invalid' ? existing.reason : undefined;
-    const image = await readInputFile(path.resolve(ctx.cwd, item.input), item.input);
-    const outcome = await editImage(
-      ctx.resolved,
-      {
-        image: { data: image.data, name: item.input },
-        references: ctx.references,
-        ...(ctx.prompt !== undefined ? { prompt: ctx.prompt } : {}),
-        format: ctx.format ?? formatFromExtension(item.output) ?? defaultOutputFormat(sniffFormat(image.data) ?? 'png'),
-        options: ctx.editOptions,
-        signal: ctx.signal,
-        onRetry: (info) => {
-          attempts = info.attempt + 1;
-          ctx.onRetry?.(item, info);
-        },
-      },
-      ctx.config,
-    );
-    // No abort check here: a result that arrived is paid for, and writing it takes milliseconds.
-    await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force || replaced !== undefined });
-    return {
-      status: 'done',
-      item,
-      providerId: outcome.providerId,
-      model: outcome.model,
-      mock: outcome.mock,
-      ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
-      warnings: replaced ? [`replaced ${item.output}: ${replaced}`, ...outcome.warnings] : outcome.warnings,
-      attempts: outcome.attempts,
-      durationMs: Math.round(performance.now() - started),
-      ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
-      ...(replaced ? { replaced } : {}),
-    };
-  } catch (error) {
-    return { status: 'failed', item, error: toFrameForgeError(error), attempts, durationMs: Math.round(performance.now() - started) };
-  }
 }
 
 async function askInteractively(config: Config, options: EditCommandOptions): Promise<{ prompt: string; provider: string }> {
@@ -223,17 +137,18 @@ export async function editCommand(
   );
   const seed = parseSeed(options.seed);
   const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
-  const ctx: RunContext = {
-    config,
-    resolved,
+  const run = localRunner(resolved, config, {
     ...(prompt !== undefined ? { prompt } : {}),
-    ...(format ? { format } : {}),
-    editOptions: {
+    references,
+    options: {
       ...(options.aspectRatio ? { aspectRatio: options.aspectRatio } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(options.imageField ? { imageField: options.imageField } : {}),
     },
-    references,
+  });
+  const ctx: ItemContext = {
+    run,
+    ...(format ? { format } : {}),
     force: Boolean(options.force),
     cwd: io.cwd,
     signal: io.signal,
@@ -242,103 +157,20 @@ export async function editCommand(
   for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
   const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
   try {
-    return await runBatch(plan, ctx, { io, progress, manifest, manifestPath, concurrency, prompt: effectivePrompt(prompt, config) });
+    const { summary, configError } = await runBatch(plan, ctx, {
+      reporter: progress,
+      manifest,
+      manifestPath,
+      concurrency,
+      prompt: effectivePrompt(prompt, config),
+      provider: { id: resolved.provider.id, model: resolved.provider.model },
+    });
+    if (summary.interrupted) return 130;
+    if (configError) return configError.exitCode;
+    return summary.failed > 0 ? 1 : 0;
   } finally {
     manifest?.close();
   }
-}
-
-interface BatchRun {
-  io: CliIO;
-  progress: Progress;
-  manifest: Manifest | undefined;
-  manifestPath: string | undefined;
-  concurrency: number;
-  prompt: string;
-}
-
-async function runBatch(plan: Plan, ctx: RunContext, run: BatchRun): Promise<number> {
-  const { io, progress, manifest } = run;
-  const started = performance.now();
-  const runId = new Date().toISOString();
-  const { provider } = ctx.resolved;
-  const line = (item: { input: string; output?: string }, fields: Partial<ManifestLine> & Pick<ManifestLine, 'status'>): void =>
-    manifest?.write({
-      run: runId,
-      input: item.input,
-      output: item.output ?? null,
-      provider: provider.id,
-      model: provider.model,
-      prompt: run.prompt,
-      ...fields,
-      finishedAt: new Date().toISOString(),
-    });
-
-  for (const file of plan.ignored) {
-    progress.report({ event: 'skipped', item: { input: file.input }, reason: file.reason });
-    line({ input: file.input }, { status: 'skipped', reason: file.reason });
-  }
-  progress.start(plan.items.length, `Editing ${plan.items.length} images with ${provider.id}, ${run.concurrency} at a time.`);
-
-  // A configuration error (an invalid key) fails every item alike: stop starting
-  // new ones rather than spend the whole batch on the same refusal.
-  const stop = new AbortController();
-  const stopStarting = AbortSignal.any([io.signal, stop.signal]);
-  let configError: FrameForgeError | undefined;
-  const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
-  const cancelled: ItemRef[] = [];
-
-  const { notStarted } = await runPool(
-    plan.items,
-    run.concurrency,
-    async (item) => {
-      const result = await runItem(item, ctx);
-      if (result.status === 'done') {
-        counts.done++;
-        const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
-        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.requestId ? { requestId: result.requestId } : {}) });
-        progress.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
-      } else if (result.status === 'skipped') {
-        counts.skipped++;
-        line(item, { status: 'skipped', reason: result.reason });
-        progress.report({ event: 'skipped', item, reason: result.reason });
-      } else if (result.error.code === 'cancelled' && io.signal.aborted) {
-        counts.cancelled++;
-        cancelled.push(item);
-        line(item, { status: 'cancelled', attempts: result.attempts, durationMs: result.durationMs });
-        progress.report({ event: 'cancelled', item });
-      } else {
-        counts.failed++;
-        line(item, {
-          status: 'failed',
-          error: { code: result.error.code, message: result.error.detail },
-          attempts: result.attempts,
-          durationMs: result.durationMs,
-        });
-        progress.report({ event: 'failed', item, error: result.error });
-        if (result.error.exitCode === 2 && !configError) {
-          configError = result.error;
-          stop.abort();
-        }
-      }
-      return result;
-    },
-    stopStarting,
-  );
-
-  const remaining = [...cancelled, ...notStarted.map((i) => plan.items[i]!)];
-  const summary: Summary = {
-    total: plan.items.length,
-    ...counts,
-    remaining,
-    interrupted: io.signal.aborted,
-    ...(run.manifestPath !== undefined ? { manifest: run.manifestPath } : {}),
-    durationMs: Math.round(performance.now() - started),
-  };
-  progress.finish(summary);
-  if (io.signal.aborted) return 130;
-  if (configError) return configError.exitCode;
-  return counts.failed > 0 ? 1 : 0;
 }
 
 /** Lists what a run would do, calling no provider and writing nothing. */
@@ -348,11 +180,9 @@ async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promi
     if (options.json) writeJson(io, { event: 'skipped', input: file.input, reason: file.reason });
     else io.stderr.write(`skipped ${file.input}: ${file.reason}\n`);
   }
-  for (const item of plan.items) {
-    const existing = options.force ? undefined : await checkExistingOutput(path.resolve(io.cwd, item.output));
-    const action = existing?.state === 'valid' || existing?.state === 'foreign' ? 'skip' : 'edit';
+  for (const { item, action, redo } of await previewPlan(plan, { cwd: io.cwd, force: Boolean(options.force) })) {
     counts[action]++;
-    const note = action === 'skip' ? ' (output exists: skipped)' : existing?.state === 'invalid' ? ` (redo: ${existing.reason})` : '';
+    const note = action === 'skip' ? ' (output exists: skipped)' : redo !== undefined ? ` (redo: ${redo})` : '';
     if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action });
     else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
   }

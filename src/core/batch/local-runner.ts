@@ -1,0 +1,32 @@
+/**
+ * The item runner of a local batch: the shared core edit, in this process.
+ * (A queued batch passes a runner that submits to the job queue and waits.)
+ */
+import type { Config } from '../config.js';
+import { editImage, type ImageInput } from '../edit.js';
+import type { ResolvedProvider } from '../../providers/registry.js';
+import type { EditOptions } from '../../providers/types.js';
+import type { ItemRunner } from './run-item.js';
+
+export interface LocalRunnerOptions {
+  prompt?: string;
+  references: readonly ImageInput[];
+  options: EditOptions;
+}
+
+export function localRunner(resolved: ResolvedProvider, config: Config, job: LocalRunnerOptions): ItemRunner {
+  return (request) =>
+    editImage(
+      resolved,
+      {
+        image: request.image,
+        references: job.references,
+        ...(job.prompt !== undefined ? { prompt: job.prompt } : {}),
+        format: request.format,
+        options: job.options,
+        signal: request.signal,
+        onRetry: request.onRetry,
+      },
+      config,
+    );
+}

@@ -1,0 +1,111 @@
+/**
+ * The batch loop, one for every way of running items: report the files that
+ * were left out, run the planned items through `runItem` with bounded
+ * concurrency, record each in the manifest, report progress, and stop
+ * starting new items on Ctrl-C or on a configuration error.
+ */
+import type { FrameForgeError } from '../errors.js';
+import type { BatchReporter, BatchSummary, ItemRef } from './events.js';
+import type { Manifest, ManifestLine } from './manifest.js';
+import type { Plan } from './plan.js';
+import { runItem, type ItemContext } from './run-item.js';
+import { runPool } from './run-pool.js';
+
+export interface BatchRun {
+  reporter: BatchReporter;
+  manifest: Manifest | undefined;
+  /** As the user gave it, for the summary. */
+  manifestPath: string | undefined;
+  concurrency: number;
+  /** The prompt sent, for the manifest. */
+  prompt: string;
+  /** The provider chosen, for the start line and the manifest lines of items it never saw. */
+  provider: { id: string; model: string };
+}
+
+export interface BatchOutcome {
+  summary: BatchSummary;
+  /** The configuration error (exit code 2) that stopped the batch, if one did. */
+  configError?: FrameForgeError;
+}
+
+export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Promise<BatchOutcome> {
+  const { reporter, manifest, provider } = run;
+  const started = performance.now();
+  const runId = new Date().toISOString();
+  const line = (item: { input: string; output?: string }, fields: Partial<ManifestLine> & Pick<ManifestLine, 'status'>): void =>
+    manifest?.write({
+      run: runId,
+      input: item.input,
+      output: item.output ?? null,
+      provider: provider.id,
+      model: provider.model,
+      prompt: run.prompt,
+      ...fields,
+      finishedAt: new Date().toISOString(),
+    });
+
+  for (const file of plan.ignored) {
+    reporter.report({ event: 'skipped', item: { input: file.input }, reason: file.reason });
+    line({ input: file.input }, { status: 'skipped', reason: file.reason });
+  }
+  reporter.start(plan.items.length, `Editing ${plan.items.length} images with ${provider.id}, ${run.concurrency} at a time.`);
+
+  // A configuration error (an invalid key) fails every item alike: stop starting
+  // new ones rather than spend the whole batch on the same refusal.
+  const stop = new AbortController();
+  const stopStarting = AbortSignal.any([ctx.signal, stop.signal]);
+  let configError: FrameForgeError | undefined;
+  const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
+  const cancelled: ItemRef[] = [];
+
+  const { notStarted } = await runPool(
+    plan.items,
+    run.concurrency,
+    async (item) => {
+      const result = await runItem(item, ctx);
+      if (result.status === 'done') {
+        counts.done++;
+        const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
+        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.requestId ? { requestId: result.requestId } : {}) });
+        reporter.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
+      } else if (result.status === 'skipped') {
+        counts.skipped++;
+        line(item, { status: 'skipped', reason: result.reason });
+        reporter.report({ event: 'skipped', item, reason: result.reason });
+      } else if (result.error.code === 'cancelled' && ctx.signal.aborted) {
+        counts.cancelled++;
+        cancelled.push(item);
+        line(item, { status: 'cancelled', attempts: result.attempts, durationMs: result.durationMs });
+        reporter.report({ event: 'cancelled', item });
+      } else {
+        counts.failed++;
+        line(item, {
+          status: 'failed',
+          error: { code: result.error.code, message: result.error.detail },
+          attempts: result.attempts,
+          durationMs: result.durationMs,
+        });
+        reporter.report({ event: 'failed', item, error: result.error });
+        if (result.error.exitCode === 2 && !configError) {
+          configError = result.error;
+          stop.abort();
+        }
+      }
+      return result;
+    },
+    stopStarting,
+  );
+
+  const remaining = [...cancelled, ...notStarted.map((i) => plan.items[i]!)];
+  const summary: BatchSummary = {
+    total: plan.items.length,
+    ...counts,
+    remaining,
+    interrupted: ctx.signal.aborted,
+    ...(run.manifestPath !== undefined ? { manifest: run.manifestPath } : {}),
+    durationMs: Math.round(performance.now() - started),
+  };
+  reporter.finish(summary);
+  return { summary, ...(configError ? { configError } : {}) };
+}

@@ -1,0 +1,103 @@
+/**
+ * One batch item, whoever edits it: skip it when a whole result is already
+ * there (resume), read the input, hand it to the item runner, write the
+ * result atomically. The runner is the only part that differs between a
+ * local batch (the core edit, see local-runner.ts) and a queued one.
+ */
+import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import type { EditOutcome, ImageInput } from '../edit.js';
+import { toFrameForgeError, type FrameForgeError } from '../errors.js';
+import { sniffFormat } from '../image-format.js';
+import { defaultOutputFormat, formatFromExtension, type OutputFormat } from '../images.js';
+import { readInputFile } from '../read-input.js';
+import type { RetryInfo } from '../retry.js';
+import type { ItemRef } from './events.js';
+import { checkExistingOutput } from './existing-output.js';
+
+export type EditItem = ItemRef;
+
+/** What a runner hands back: the result bytes and what the report and manifest say about them. */
+export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId'>;
+
+export interface ItemRunRequest {
+  item: EditItem;
+  image: ImageInput;
+  format: OutputFormat;
+  signal: AbortSignal;
+  onRetry: (info: RetryInfo) => void;
+}
+
+/** Edits one image and returns the result; the prompt, references and options are the runner's own. */
+export type ItemRunner = (request: ItemRunRequest) => Promise<ItemEdit>;
+
+export type ItemResult =
+  | {
+      status: 'done';
+      item: EditItem;
+      providerId: string;
+      model: string;
+      mock: boolean;
+      fallback?: string;
+      warnings: string[];
+      attempts: number;
+      durationMs: number;
+      requestId?: string;
+      /** Set when an empty or truncated leftover at the output path was replaced. */
+      replaced?: string;
+    }
+  | { status: 'skipped'; item: EditItem; reason: string }
+  | { status: 'failed'; item: EditItem; error: FrameForgeError; attempts: number; durationMs: number };
+
+export interface ItemContext {
+  run: ItemRunner;
+  /** `--format`; else the output's extension decides, else the input's format. */
+  format?: OutputFormat;
+  force: boolean;
+  cwd: string;
+  signal: AbortSignal;
+  onRetry?: (item: EditItem, info: RetryInfo) => void;
+}
+
+/** Edits one item: the unit a batch runs many of. Never throws; the result says what happened. */
+export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemResult> {
+  const started = performance.now();
+  const outputPath = path.resolve(ctx.cwd, item.output);
+  let attempts = 1;
+  try {
+    // Resume: a whole image at the output is a finished item; an empty or cut-off one is redone.
+    const existing = ctx.force ? undefined : await checkExistingOutput(outputPath);
+    if (existing?.state === 'valid') return { status: 'skipped', item, reason: 'output exists' };
+    // Not an image at all: not a leftover of ours but someone's file, so it is left alone.
+    if (existing?.state === 'foreign') return { status: 'skipped', item, reason: 'output exists and is not an image' };
+    const replaced = existing?.state === 'invalid' ? existing.reason : undefined;
+    const image = await readInputFile(path.resolve(ctx.cwd, item.input), item.input);
+    const outcome = await ctx.run({
+      item,
+      image: { data: image.data, name: item.input },
+      format: ctx.format ?? formatFromExtension(item.output) ?? defaultOutputFormat(sniffFormat(image.data) ?? 'png'),
+      signal: ctx.signal,
+      onRetry: (info) => {
+        attempts = info.attempt + 1;
+        ctx.onRetry?.(item, info);
+      },
+    });
+    // No abort check here: a result that arrived is paid for, and writing it takes milliseconds.
+    await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force || replaced !== undefined });
+    return {
+      status: 'done',
+      item,
+      providerId: outcome.providerId,
+      model: outcome.model,
+      mock: outcome.mock,
+      ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+      warnings: replaced ? [`replaced ${item.output}: ${replaced}`, ...outcome.warnings] : outcome.warnings,
+      attempts: outcome.attempts,
+      durationMs: Math.round(performance.now() - started),
+      ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+      ...(replaced ? { replaced } : {}),
+    };
+  } catch (error) {
+    return { status: 'failed', item, error: toFrameForgeError(error), attempts, durationMs: Math.round(performance.now() - started) };
+  }
+}
