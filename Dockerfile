@@ -29,7 +29,7 @@ WORKDIR /app
 USER node
 EXPOSE 8000
 # The same check an operator runs by hand; it exits 1 unless /api/health answers {"status":"ok"}.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=15s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=10s --start-period=15s --start-interval=2s --retries=3 \
   CMD frameforge health --url "http://127.0.0.1:${SERVER_PORT}"
 # serve stops gracefully on SIGTERM (docker stop), draining edits in flight for up to 30 s.
 STOPSIGNAL SIGTERM
