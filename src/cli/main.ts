@@ -108,6 +108,15 @@ Examples:
       setExit(await serveCommand(options, globals(), io));
     });
 
+  program
+    .command('token')
+    .description('print a new random access token for `serve` and its sha256: line (for SERVER_TOKENS / SERVER_TOKENS_FILE)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const { tokenCommand } = await import('./commands/token.js');
+      setExit(tokenCommand(options, io));
+    });
+
   return program;
 }
 

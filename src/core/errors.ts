@@ -50,9 +50,11 @@ export const ERROR_CODES = {
   // The HTTP server's own answers.
   not_found: { status: 404, exit: 1 },
   method_not_allowed: { status: 405, exit: 1 },
+  unauthorized: { status: 401, exit: 1 },
   request_timeout: { status: 408, exit: 1 },
   rate_limited: { status: 429, exit: 1, retryable: true },
   service_unavailable: { status: 503, exit: 1, retryable: true },
+  server_busy: { status: 503, exit: 1, retryable: true },
 
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },

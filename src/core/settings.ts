@@ -34,6 +34,9 @@ export interface Settings {
   maxRetries: number;
   maxRetryWaitSeconds: number;
   mockDelayMs: number;
+  serverTokens?: string[];
+  serverTokensFile?: string;
+  requireClientKeys: boolean;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -149,6 +152,41 @@ export function parseOrigins(raw: unknown, name: string): string[] {
   });
 }
 
+/** Shortest access token taken as given: `frameforge token` makes 46-character ones. */
+export const MIN_TOKEN_LENGTH = 16;
+const SHA256_LINE = /^sha256:[0-9a-f]{64}$/i;
+
+/**
+ * One access token, or its `sha256:<hex>` line, as SERVER_TOKENS or a line of
+ * SERVER_TOKENS_FILE holds it. The value is never shown in the error.
+ */
+export function parseTokenEntry(entry: string, where: string): string {
+  const value = entry.trim();
+  if (value.toLowerCase().startsWith('sha256:')) {
+    if (!SHA256_LINE.test(value)) throw invalidSecret(where, 'sha256: followed by 64 hex digits');
+    return value.toLowerCase();
+  }
+  if (/\s/.test(value) || value.length < MIN_TOKEN_LENGTH) {
+    throw invalidSecret(where, `tokens of at least ${MIN_TOKEN_LENGTH} characters without spaces (\`frameforge token\` makes one)`);
+  }
+  return value;
+}
+
+/** SERVER_TOKENS: a comma list of tokens or `sha256:<hex>` lines. */
+function tokenList(raw: unknown, name: string): string[] {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items) throw invalidSecret(name, 'a comma-separated list of tokens');
+  const tokens = items
+    .map((item: unknown) => {
+      if (typeof item !== 'string') throw invalidSecret(name, 'tokens as strings');
+      return item.trim();
+    })
+    .filter(Boolean)
+    .map((item) => parseTokenEntry(item, name));
+  if (tokens.length === 0) throw invalidSecret(name, 'at least one token');
+  return tokens;
+}
+
 function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
   return s;
 }
@@ -196,6 +234,12 @@ export const SETTINGS = [
     description: 'Longest single wait between retries (a longer Retry-After fails the edit instead).' }),
   spec({ key: 'mockDelayMs', env: ['MOCK_DELAY_MS'], parse: integer(0, 600_000),
     description: 'Milliseconds the `mock` provider takes per edit, so front-end work can feel real latency (0 = instant).' }),
+  spec({ key: 'serverTokens', env: ['SERVER_TOKENS'], secret: true, parse: tokenList,
+    description: 'Access tokens of `frameforge serve` (comma list; an entry may be `sha256:<hex>`): every route but health and the OpenAPI document then needs `Authorization: Bearer <token>`.' }),
+  spec({ key: 'serverTokensFile', env: ['SERVER_TOKENS_FILE'], parse: text(),
+    description: 'A file of access tokens, one a line (`sha256:<hex>` lines, blank lines and # comments allowed); read at startup, together with SERVER_TOKENS.' }),
+  spec({ key: 'requireClientKeys', env: ['REQUIRE_CLIENT_KEYS'], parse: boolean,
+    description: "The server never spends its own provider keys: every edit must bring its key in a header (X-Google-API-Key, X-Fal-Key, ...)." }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -215,6 +259,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxRetries: 3,
   maxRetryWaitSeconds: 60,
   mockDelayMs: 0,
+  requireClientKeys: false,
 };
 
 /** Names of the settings whose values must never be shown. */

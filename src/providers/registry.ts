@@ -41,8 +41,14 @@ export function keyFor(kind: ProviderKind, config: Config, keys: ProviderKeys = 
   return undefined;
 }
 
-export function missingKeyError(kind: Exclude<ProviderKind, 'mock'>, id: string): FrameForgeError {
+export function missingKeyError(kind: Exclude<ProviderKind, 'mock'>, id: string, clientKeysOnly = false): FrameForgeError {
   const info = KEY_INFO[kind];
+  if (clientKeysOnly) {
+    return new FrameForgeError('missing_api_key', `No API key for provider ${id} in the request; this server does not use its own keys.`, {
+      subject: info.header,
+      hint: `Send your own key in the ${info.header} header (the server has REQUIRE_CLIENT_KEYS=true).`,
+    });
+  }
   return new FrameForgeError('missing_api_key', `No API key for provider ${id}.`, {
     subject: info.variables,
     hint: `Set ${info.variables} in the environment or .env, or send the ${info.header} header to the server.`,
@@ -53,16 +59,26 @@ export function parseProvider(id: string, config: Config): ProviderSpec {
   return parseProviderId(id, config.googleModelId);
 }
 
+export interface ResolveOptions {
+  /**
+   * False when only the request's own keys may be used (REQUIRE_CLIENT_KEYS):
+   * the configured keys are then never read, so the server cannot spend them.
+   */
+  serverKeys?: boolean;
+}
+
 export async function resolveProvider(
   requested: string | undefined,
   config: Config,
   keys: ProviderKeys = {},
+  options: ResolveOptions = {},
 ): Promise<ResolvedProvider> {
+  const serverKeys = options.serverKeys ?? true;
   const requestedId = requested?.trim() ? requested.trim() : config.defaultProvider;
   const spec = parseProvider(requestedId, config);
   if (spec.kind === 'mock') return { provider: createMockProvider({ delayMs: config.mockDelayMs }), requestedId, warnings: [] };
 
-  const apiKey = keyFor(spec.kind, config, keys);
+  const apiKey = serverKeys ? keyFor(spec.kind, config, keys) : spec.kind === 'google' ? keys.google : keys.fal;
   if (!apiKey) {
     if (config.devMode) {
       return {
@@ -72,7 +88,7 @@ export async function resolveProvider(
         warnings: [`DEV_MODE: no key for ${spec.id}, answered by the mock provider instead.`],
       };
     }
-    throw missingKeyError(spec.kind, spec.id);
+    throw missingKeyError(spec.kind, spec.id, !serverKeys);
   }
 
   if (spec.kind === 'google') {

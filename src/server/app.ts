@@ -2,7 +2,8 @@
  * The request handler, composed once at startup (the listening socket and
  * the lifecycle live in serve.ts). For every request, in order: its scope
  * (request id, access log, the AbortSignal that fires when the client
- * leaves), CORS, the route (404 / 405), the rate limit, then the handler,
+ * leaves), CORS, the access token (401, when tokens are configured), the
+ * route (404 / 405), the rate limit (per token, or per client address), then the handler,
  * under the route's deadline when it does not answer at once. Whatever a
  * handler throws becomes a `{detail, code}` answer; no request can take the
  * server down.
@@ -14,11 +15,15 @@ import { createCors } from './policies/cors.js';
 import type { Logger } from './logger.js';
 import type { MultipartLimits } from './multipart.js';
 import { createRateLimiter, type RateLimiter } from './policies/rate-limit.js';
+import type { AccessTokens } from './policies/tokens.js';
 import { RequestScope, type ScopeOptions } from './request-scope.js';
 import { createRoutes, type RouteOptions } from './routes/index.js';
 import type { Route } from './routes/types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Open without a token: monitors and load balancers probe health, and the API's description is public. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/api/health', '/api/openapi.json']);
+const BEARER_CHALLENGE = 'Bearer realm="frameforge"';
 
 export interface AppOptions {
   config: Config;
@@ -30,6 +35,8 @@ export interface AppOptions {
   resolveProvider?: RouteOptions['resolveProvider'];
   /** Tests shorten the rate-limit window; an hour by default (contract 3). */
   rateWindowMs?: number;
+  /** Access tokens (SERVER_TOKENS, SERVER_TOKENS_FILE), loaded by serve(); none means the API is open. */
+  tokens?: AccessTokens | undefined;
   /** Called when a request's response has closed (serve counts requests in flight with it). */
   onRequestClosed?: () => void;
 }
@@ -54,7 +61,7 @@ function pathOf(url: string | undefined): string {
 }
 
 export function createApp(options: AppOptions): App {
-  const { config } = options;
+  const { config, tokens } = options;
   const routes = new Map<string, Route>(createRoutes(options).map((r) => [r.path, r]));
   const cors = createCors(config.allowedOrigins);
   const windowMs = options.rateWindowMs ?? HOUR_MS;
@@ -85,6 +92,21 @@ export function createApp(options: AppOptions): App {
     const allow = allowed.get(path) ?? NO_METHODS;
     if (cors.preflight(req, res, allow)) return undefined;
     cors.apply(req, res);
+    let rateKey = scope.ip;
+    if (tokens && !OPEN_PATHS.has(path)) {
+      const match = tokens.verify(req.headers.authorization);
+      if (!match) {
+        // Failed attempts count against the address's own limit, so guessing is throttled too.
+        const guard = limiters.other.take(scope.ip);
+        if (!guard.allowed) throw rateLimited('requests', 'your address', guard.retryAfter);
+        res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
+        throw new FrameForgeError('unauthorized', 'This server needs an access token.', {
+          hint: 'Send Authorization: Bearer <token> (a provider key goes in X-Fal-Key or X-Google-API-Key).',
+        });
+      }
+      scope.addLogFields({ token: match.fingerprint });
+      rateKey = match.rateKey;
+    }
     if (!route) {
       throw new FrameForgeError('not_found', `There is no ${path} here.`, {
         hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit and GET /api/openapi.json.',
@@ -95,12 +117,10 @@ export function createApp(options: AppOptions): App {
       res.setHeader('Allow', allow.join(', '));
       throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
     }
-    const decision = limiters[route.limit].take(scope.ip);
+    const decision = limiters[route.limit].take(rateKey);
     if (!decision.allowed) {
-      throw new FrameForgeError('rate_limited', `Too many ${route.limit === 'edit' ? 'edits' : 'requests'} from your address.`, {
-        retryAfter: decision.retryAfter,
-        hint: `Try again in ${decision.retryAfter} s.`,
-      });
+      const who = rateKey === scope.ip ? 'your address' : 'this access token';
+      throw rateLimited(route.limit === 'edit' ? 'edits' : 'requests', who, decision.retryAfter);
     }
     const pending = handler(scope);
     return pending ? withDeadline(scope, route, pending) : undefined;
@@ -132,6 +152,10 @@ export function createApp(options: AppOptions): App {
       return working === 0 ? Promise.resolve() : new Promise<void>((resolve) => onSettled.push(resolve));
     },
   };
+}
+
+function rateLimited(what: string, who: string, retryAfter: number): FrameForgeError {
+  return new FrameForgeError('rate_limited', `Too many ${what} from ${who}.`, { retryAfter, hint: `Try again in ${retryAfter} s.` });
 }
 
 /**

@@ -23,11 +23,14 @@ const keyHeaders = ALLOWED_REQUEST_HEADERS.filter((h) => /key|authorization/i.te
   required: false,
   description:
     name === 'Authorization'
-      ? 'fal key as `Key <key>` (the earlier backend\'s convention); used for this request only.'
+      ? 'fal key as `Key <key>` (the earlier backend\'s convention; used for this request only), or the access token as `Bearer <token>`.'
       : `Provider key for this request only (${/fal/i.test(name) ? 'fal' : 'Google Gemini'}); overrides the configured one.`,
   schema: { type: 'string' },
 }));
 const MB = 1024 * 1024;
+/** Needed only when the server has tokens (SERVER_TOKENS); `{}` says the API may be open. */
+const tokenSecurity = [{ accessToken: [] }, {}];
+const unauthorized = error('No valid access token (only when the server has SERVER_TOKENS); carries WWW-Authenticate: Bearer.');
 
 export function openApiDocument() {
   return {
@@ -56,6 +59,7 @@ export function openApiDocument() {
         get: {
           operationId: 'providers',
           summary: 'Listed provider ids, sorted (any fal:<endpoint-id> works too)',
+          security: tokenSecurity,
           responses: {
             '200': {
               description: 'Provider ids.',
@@ -67,6 +71,7 @@ export function openApiDocument() {
                 },
               },
             },
+            '401': unauthorized,
             '429': error('Rate limited; see Retry-After.'),
           },
         },
@@ -96,6 +101,7 @@ export function openApiDocument() {
         post: {
           operationId: 'edit',
           summary: 'Edit an image; further images are references sent along',
+          security: tokenSecurity,
           parameters: keyHeaders,
           requestBody: {
             required: true,
@@ -136,20 +142,32 @@ export function openApiDocument() {
               },
             },
             '400': error('Bad input: no image, empty or corrupt image, malformed form, invalid provider id, too many images.'),
-            '401': error('Missing or invalid provider key.'),
+            '401': error('No valid access token (`unauthorized`, when the server has SERVER_TOKENS), or a missing or invalid provider key.'),
             '404': error('Unknown provider.'),
-            '408': error('The upload was too slow or stalled.'),
+            '408': error('The upload stalled, or arrived slower than the server\'s minimum rate (MIN_UPLOAD_BYTES_PER_SECOND).'),
             '413': error('A file, the body, an image\'s dimensions or the number of parts is too large.'),
             '415': error('A file is not an image.'),
             '422': error('The model refused or returned no image.'),
             '429': error('Rate limited (ours or the provider\'s); see Retry-After.'),
-            '502': error('The provider failed.'),
+            '502': error('The provider failed, or named a result URL the server refuses to fetch.'),
+            '503': {
+              description: 'The server is busy (`server_busy`): every edit slot and queue place is taken. Answered before the body is read.',
+              headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
             '504': error('The provider was too slow.'),
           },
         },
       },
     },
     components: {
+      securitySchemes: {
+        accessToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A token from SERVER_TOKENS / SERVER_TOKENS_FILE (`frameforge token` makes one). Health and this document need none.',
+        },
+      },
       headers: {
         'X-Request-Id': { description: "The client's X-Request-Id if it sent a sane one, else a new id.", schema: { type: 'string' } },
       },

@@ -11,6 +11,7 @@ import type { Config } from '../core/config.js';
 import { createApp, type AppOptions } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
+import { loadAccessTokens } from './policies/tokens.js';
 
 export interface ServeOptions {
   config: Config;
@@ -70,6 +71,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Contract 3's 5 minutes, unless the operator gave edits longer (EDIT_TIMEOUT_SECONDS): a
   // longer provider deadline cut short by the route would be a setting that silently does nothing.
   const editTimeoutMs = options.editTimeoutMs ?? Math.max(5 * 60 * SECOND, config.editTimeoutSeconds * SECOND);
+  // Read before listening: a missing or empty tokens file stops startup rather than opening the API.
+  const tokens = await loadAccessTokens(config);
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -80,6 +83,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     uploadIdleMs: options.uploadIdleMs ?? 30 * SECOND,
     apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
     editTimeoutMs,
+    tokens,
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
     ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
     // The app's one close listener per request also keeps this count (a second listener cost throughput).
@@ -120,7 +124,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   });
   const url = urlOf(server.address() as AddressInfo);
-  log.info('listening', { url });
+  log.info('listening', { url, ...(tokens ? { accessTokens: tokens.size } : {}) });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -15,12 +15,23 @@ export interface ServeCommandOptions {
   port?: string;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
 /** Warnings for a configuration that starts but is probably not what the operator wants. Never prints a value. */
 export function startupWarnings(config: Config): string[] {
   const warnings: string[] = [];
   if (!config.googleApiKey && !config.falKey && !config.devMode) {
     warnings.push(
       'No provider key is set (GOOGLE_API_KEY, GEMINI_API_KEY, FAL_KEY): edits need per-request key headers, the mock provider, or DEV_MODE=true.',
+    );
+  }
+  if (!isLoopbackHost(config.host) && !config.serverTokens && !config.serverTokensFile && !config.requireClientKeys) {
+    warnings.push(
+      `Listening on ${config.host}, which other machines can reach, with neither SERVER_TOKENS / SERVER_TOKENS_FILE nor REQUIRE_CLIENT_KEYS set: anyone who can reach this port can run edits on this server's provider keys. Set SERVER_TOKENS (\`frameforge token\` makes one) or REQUIRE_CLIENT_KEYS=true; see docs/deployment.md.`,
     );
   }
   if (config.allowedOrigins.includes('*') && !config.devMode) {

@@ -38,7 +38,7 @@ export function editHandler(options: EditRouteOptions): Handler {
         hint: 'Send the photo as a file in the form field "images".',
       });
     }
-    const resolved = await resolve(form.fields.get('provider'), config, keys);
+    const resolved = await resolve(form.fields.get('provider'), config, keys, { serverKeys: !config.requireClientKeys });
     const userPrompt = form.fields.get('prompt');
     const staging = {
       room: form.fields.get('room'),
