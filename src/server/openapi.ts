@@ -80,12 +80,14 @@ export function openApiDocument() {
         get: {
           operationId: 'presets',
           summary: 'The staging presets: the rooms and styles the edit form takes',
+          security: tokenSecurity,
           responses: {
             '200': {
               description: 'Rooms and styles with their ids, the declutter step and the rule every preset keeps.',
               headers: { 'X-Request-Id': requestId },
               content: { 'application/json': { schema: { type: 'object' }, example: listPresets() } },
             },
+            '401': unauthorized,
             '429': error('Rate limited; see Retry-After.'),
           },
         },
