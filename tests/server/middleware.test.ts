@@ -65,6 +65,28 @@ describe('CORS', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('matches an origin exactly: a listed origin as a prefix, a suffix or another port or scheme is refused', async () => {
+    const server = await start({ allowedOrigins: ['http://localhost:5173'] });
+    for (const origin of ['http://localhost:5173.evil.example', 'http://localhost:51734', 'https://localhost:5173', 'http://localhost', 'http://evil.example/http://localhost:5173']) {
+      const pre = await preflight(server.url, origin);
+      expect([...pre.headers.keys()].filter((k) => k.startsWith('access-control-')), origin).toEqual([]);
+      const res = await fetch(`${server.url}/api/health`, { headers: { Origin: origin } });
+      expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-')), origin).toEqual([]);
+    }
+  });
+
+  it('answers with Vary: Origin whenever the answer depends on the origin, so a cache cannot serve one origin\'s answer to another', async () => {
+    const server = await start({ allowedOrigins: ['http://localhost:5173'] });
+    const allowed = await fetch(`${server.url}/api/health`, { headers: { Origin: 'http://localhost:5173' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(allowed.headers.get('vary')).toMatch(/\bOrigin\b/);
+    const refused = await fetch(`${server.url}/api/health`, { headers: { Origin: 'http://evil.example' } });
+    expect(refused.headers.get('vary')).toMatch(/\bOrigin\b/);
+    expect((await preflight(server.url, 'http://localhost:5173')).headers.get('vary')).toMatch(/\bOrigin\b/);
+    expect((await preflight(server.url, 'http://evil.example')).headers.get('vary')).toMatch(/\bOrigin\b/);
+  });
+
   it('* allows any origin without credentials', async () => {
     const server = await start({ allowedOrigins: ['*'] });
     const res = await preflight(server.url, 'http://anything.example');
