@@ -14,7 +14,7 @@ const rateLimited = (retryAfter?: number) =>
 async function run(script: (Error | string)[], policy: RetryPolicy, controller = new AbortController()) {
   const attempts: number[] = [];
   const retries: RetryInfo[] = [];
-  const outcome = await withRetry(
+  const outcome: { value?: { value: string; attempts: number }; error?: unknown } = await withRetry(
     async (n) => {
       attempts.push(n);
       const next = script[n - 1];
