@@ -52,8 +52,7 @@ function runInTerminal(args: string[], cwd: string, env: Record<string, string>,
     if (next && at !== -1) {
       pending.shift();
       seenUpTo = at + next.after.length;
-      // A moment for the prompt to finish drawing before the keys arrive.
-      setTimeout(() => child.stdin.write(next.send), 50);
+      child.stdin.write(next.send);
     }
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -23,6 +23,8 @@ export interface RecordedCall {
   route: string;
   /** performance.now() when the request arrived. */
   at: number;
+  /** Settles when the client dropped the connection before the answer was sent (an aborted call). */
+  readonly abandoned: Promise<void>;
 }
 
 /** A scripted answer. `json` wins over `body`; `delayMs` waits before answering (aborts end it early). */
@@ -34,6 +36,8 @@ export interface ScriptedResponse {
   delayMs?: number;
   /** Destroy the socket instead of answering (a network error for the client). */
   drop?: boolean;
+  /** Hold the answer until this settles (or the client goes): "in flight" for as long as a test wants. */
+  until?: Promise<unknown>;
 }
 
 export interface Reply {
@@ -53,6 +57,8 @@ export interface FakeServer {
   script(route: string, ...responses: ScriptedResponse[]): void;
   /** Calls that went to one route. */
   callsTo(route: string): RecordedCall[];
+  /** Resolves with the `count`-th call to `route` as soon as it has arrived (at once if it already has). */
+  waitForCall(route: string, count?: number): Promise<RecordedCall>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,16 @@ function send(res: ServerResponse, reply: Reply | ScriptedResponse): void {
 export async function startFakeServer(router: Router): Promise<FakeServer> {
   const calls: RecordedCall[] = [];
   const scripts = new Map<string, ScriptedResponse[]>();
+  const waiters: { route: string; count: number; resolve: (call: RecordedCall) => void }[] = [];
+  const callsTo = (route: string) => calls.filter((c) => c.route === route);
+  const wake = () => {
+    for (const waiter of [...waiters]) {
+      const call = callsTo(waiter.route)[waiter.count - 1];
+      if (!call) continue;
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(call);
+    }
+  };
   let base = '';
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -98,14 +114,17 @@ export async function startFakeServer(router: Router): Promise<FakeServer> {
           json,
           route: 'unknown',
           at: performance.now(),
+          abandoned: new Promise<void>((resolve) => res.on('close', () => (res.writableEnded ? undefined : resolve()))),
         };
         const { route, reply } = router(call, base);
         call.route = route;
         calls.push(call);
         const scripted = scripts.get(route)?.shift();
-        if (scripted?.delayMs) {
+        wake();
+        if (scripted?.delayMs || scripted?.until) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, scripted.delayMs);
+            const timer = scripted.delayMs ? setTimeout(resolve, scripted.delayMs) : undefined;
+            void scripted.until?.finally(resolve);
             res.on('close', () => {
               clearTimeout(timer);
               resolve();
@@ -136,8 +155,12 @@ export async function startFakeServer(router: Router): Promise<FakeServer> {
     script(route, ...responses) {
       scripts.set(route, [...(scripts.get(route) ?? []), ...responses]);
     },
-    callsTo(route) {
-      return calls.filter((c) => c.route === route);
+    callsTo,
+    waitForCall(route, count = 1) {
+      return new Promise((resolve) => {
+        waiters.push({ route, count, resolve });
+        wake();
+      });
     },
     close() {
       server.closeAllConnections();

@@ -7,6 +7,8 @@ import { serve, type RunningServer, type ServeOptions } from '../../src/server/s
 
 export interface TestServer extends RunningServer {
   logs: string[];
+  /** Resolves with the first log line (parsed JSON) that `match` accepts, logged already or later. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
 /** Every line every test server logged in this file, for the key grep. */
@@ -25,15 +27,24 @@ export async function startServer(settings: Partial<Settings> = {}, options: Par
     ...settings,
   });
   const logs: string[] = [];
+  const waiters = new Set<(line: Record<string, unknown>) => boolean>();
   const server = await serve({
     config,
     logSink: (line) => {
       logs.push(line);
       allLogs.push(line);
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      for (const waiter of waiters) if (waiter(parsed)) waiters.delete(waiter);
     },
     ...options,
   });
-  return { ...server, logs };
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const seen = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find(match);
+      if (seen) return resolve(seen);
+      waiters.add((line) => (match(line) ? (resolve(line), true) : false));
+    });
+  return { ...server, logs, waitForLog };
 }
 
 let jpegCache: Buffer | undefined;

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
 import { startupWarnings } from '../../src/cli/commands/serve.js';
 import { startFalServer } from '../fakes/fal-server.js';
+import { startGeminiServer } from '../fakes/gemini-server.js';
 import { form, jpeg, postEdit, startServer } from './helpers.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/frameforge.js');
@@ -30,29 +31,44 @@ function connects(url: string): Promise<boolean> {
 
 describe('serve().close()', () => {
   it('lets an edit in flight finish and refuses new connections', async () => {
-    const server = await startServer({ mockDelayMs: 600 });
-    const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }));
-    // Wait until the edit is inside the provider (the upload is done).
-    await new Promise((r) => setTimeout(r, 200));
-    const closed = server.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await connects(server.url)).toBe(false);
-    const res = await inFlight;
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-frameforge-mock')).toBe('true');
-    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
-    await closed;
+    const gemini = await startGeminiServer();
+    let answer!: () => void;
+    gemini.script('generate', { until: new Promise<void>((resolve) => (answer = resolve)) });
+    const server = await startServer({ googleApiKey: 'drain-key-1', googleBaseUrl: gemini.url });
+    try {
+      const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'google' }));
+      // In flight: the upload is done and the provider has the call.
+      await gemini.waitForCall('generate');
+      const closed = server.close();
+      expect(server.server.listening).toBe(false);
+      expect(await connects(server.url)).toBe(false);
+      answer();
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-frameforge-provider')).toBe('google');
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+      await closed;
+    } finally {
+      await gemini.close();
+    }
   });
 
   it('cuts requests still in flight after the drain timeout', async () => {
-    const server = await startServer({ mockDelayMs: 60_000 }, { drainTimeoutMs: 200 });
-    const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' })).then(
-      (r) => r.status,
-      () => 'cut',
-    );
-    await new Promise((r) => setTimeout(r, 200));
-    await server.close();
-    expect(await inFlight).toBe('cut');
+    const gemini = await startGeminiServer();
+    gemini.script('generate', { until: new Promise(() => undefined) });
+    const server = await startServer({ googleApiKey: 'drain-key-2', googleBaseUrl: gemini.url }, { drainTimeoutMs: 200 });
+    try {
+      const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'google' })).then(
+        (r) => r.status,
+        () => 'cut',
+      );
+      const call = await gemini.waitForCall('generate');
+      await server.close();
+      expect(await inFlight).toBe('cut');
+      await call.abandoned;
+    } finally {
+      await gemini.close();
+    }
   });
 
   it('cancels the fal job of an edit cut at the drain timeout before close() resolves', async () => {
@@ -62,8 +78,7 @@ describe('serve().close()', () => {
     try {
       const edit = form([['images', await jpeg(), 'a.jpg']], { provider: 'fal:fal-ai/nano-banana/edit' });
       const inFlight = postEdit(server.url, edit).then((r) => r.status, () => 'cut');
-      for (let i = 0; i < 200 && fal.callsTo('status').length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(fal.callsTo('status').length).toBeGreaterThan(0);
+      await fal.waitForCall('status');
       await server.close();
       expect(fal.callsTo('cancel')).toHaveLength(1);
       expect(await inFlight).toBe('cut');
@@ -91,7 +106,10 @@ describe('frameforge serve (the real CLI)', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   });
 
-  function start(env: Record<string, string>, cwd: string): { child: ChildProcess; url: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+  function start(
+    env: Record<string, string>,
+    cwd: string,
+  ): { child: ChildProcess; url: Promise<string>; stderr: () => string; logged: (text: string) => Promise<void>; exit: Promise<number | null> } {
     const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
       env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
       cwd,
@@ -100,6 +118,19 @@ describe('frameforge serve (the real CLI)', () => {
     child = proc;
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    /** Resolves once stderr (the log) contains `text`. */
+    const logged = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!err.includes(text)) return false;
+          proc.stderr!.off('data', check);
+          resolve();
+          return true;
+        };
+        if (check()) return;
+        proc.stderr!.on('data', check);
+        proc.on('exit', () => reject(new Error(`exited before logging ${JSON.stringify(text)}: ${err}`)));
+      });
     const url = new Promise<string>((resolve, reject) => {
       let out = '';
       proc.stdout!.on('data', (d: Buffer) => {
@@ -110,20 +141,27 @@ describe('frameforge serve (the real CLI)', () => {
       proc.on('exit', (code) => reject(new Error(`exited ${code} before listening: ${err}`)));
     });
     const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-    return { child: proc, url, stderr: () => err, exit };
+    return { child: proc, url, stderr: () => err, logged, exit };
   }
 
   it('prints its URL, drains an edit in flight on SIGTERM, exits 0, and logs no key', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'ff-serve-'));
     const key = 'cli-configured-google-key-777';
     const headerKey = 'cli-header-fal-key-888';
-    const run = start({ MOCK_DELAY_MS: '800', GOOGLE_API_KEY: key, GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9' }, cwd);
+    const gemini = await startGeminiServer();
+    let answer!: () => void;
+    gemini.script('generate', { until: new Promise<void>((resolve) => (answer = resolve)) });
+    const run = start({ GOOGLE_API_KEY: key, GOOGLE_GEMINI_BASE_URL: gemini.url }, cwd);
     const url = await run.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }), { 'X-Fal-Key': headerKey });
-    await new Promise((r) => setTimeout(r, 300));
+    const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'google' }), { 'X-Fal-Key': headerKey });
+    await gemini.waitForCall('generate');
     run.child.kill('SIGTERM');
+    // Answer only once the server is draining, so the edit is one that a drain must let finish.
+    await run.logged('signal received');
+    answer();
     const res = await inFlight;
+    await gemini.close();
     expect(res.status).toBe(200);
     expect(await run.exit).toBe(0);
     expect(await connects(url)).toBe(false);
@@ -134,16 +172,22 @@ describe('frameforge serve (the real CLI)', () => {
   });
 
   it('exits at once on a second signal', async () => {
-    const run = start({ MOCK_DELAY_MS: '60000' }, await mkdtemp(path.join(tmpdir(), 'ff-serve-')));
-    const url = await run.url;
-    const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' })).catch(() => 'cut');
-    await new Promise((r) => setTimeout(r, 300));
-    run.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(run.child.exitCode).toBeNull(); // still draining the 60 s edit
-    run.child.kill('SIGTERM');
-    expect(await run.exit).toBe(130);
-    expect(await inFlight).toBe('cut');
+    const gemini = await startGeminiServer();
+    gemini.script('generate', { until: new Promise(() => undefined) });
+    try {
+      const run = start({ GOOGLE_API_KEY: 'second-signal-key', GOOGLE_GEMINI_BASE_URL: gemini.url }, await mkdtemp(path.join(tmpdir(), 'ff-serve-')));
+      const url = await run.url;
+      const inFlight = postEdit(url, form([['images', await jpeg(), 'a.jpg']], { provider: 'google' })).catch(() => 'cut');
+      await gemini.waitForCall('generate');
+      run.child.kill('SIGTERM');
+      await run.logged('signal received');
+      expect(run.child.exitCode).toBeNull(); // still draining an edit the provider never answers
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(130);
+      expect(await inFlight).toBe('cut');
+    } finally {
+      await gemini.close();
+    }
   });
 
   it('refuses to start on an invalid setting, naming it', async () => {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
-import { resolveProvider } from '../../src/providers/registry.js';
+import { startGeminiServer } from '../fakes/gemini-server.js';
 import { form, jpeg, partHead, postEdit, rawRequest, requestHead, startServer, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
@@ -179,40 +179,28 @@ describe('timeouts and cancellation', () => {
   });
 
   it('a client that disconnects cancels the provider call', async () => {
-    let aborted: (reason: unknown) => void;
-    const wasAborted = new Promise<unknown>((resolve) => (aborted = resolve));
-    let started: () => void;
-    const providerStarted = new Promise<void>((resolve) => (started = resolve));
-    const server = await start({}, {
-      resolveProvider: async (id, config, keys) => {
-        const resolved = await resolveProvider(id, config, keys);
-        resolved.provider = {
-          ...resolved.provider,
-          edit: (_request, { signal }) =>
-            new Promise((_, reject) => {
-              started();
-              signal.addEventListener('abort', () => {
-                aborted(signal.reason);
-                reject(signal.reason as Error);
-              });
-            }),
-        };
-        return resolved;
-      },
-    });
-    const controller = new AbortController();
-    const request = fetch(`${server.url}/api/edit`, {
-      method: 'POST',
-      body: form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }),
-      signal: controller.signal,
-    }).catch(() => undefined);
-    await providerStarted;
-    controller.abort();
-    await request;
-    expect(await wasAborted).toBeDefined();
-    await new Promise((r) => setTimeout(r, 50));
-    const line = server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.path === '/api/edit');
-    expect(line).toMatchObject({ status: 499, aborted: true });
+    // A Gemini that never answers: the call is in flight once the fake has received it.
+    const gemini = await startGeminiServer();
+    try {
+      gemini.script('generate', { until: new Promise(() => undefined) });
+      const server = await start({ googleApiKey: 'disconnect-test-key', googleBaseUrl: gemini.url });
+      const controller = new AbortController();
+      const request = fetch(`${server.url}/api/edit`, {
+        method: 'POST',
+        body: form([['images', await jpeg(), 'a.jpg']], { provider: 'google' }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      const call = await gemini.waitForCall('generate');
+      controller.abort();
+      await request;
+      // The provider's connection is dropped by FrameForge, not answered: the call was cancelled.
+      await call.abandoned;
+      const line = await server.waitForLog((l) => l.path === '/api/edit');
+      expect(line).toMatchObject({ status: 499, aborted: true });
+      expect(gemini.calls).toHaveLength(1);
+    } finally {
+      await gemini.close();
+    }
   });
 });
 
