@@ -26,6 +26,37 @@ describe('rate limiter', () => {
     expect(limiter.size).toBeLessThanOrEqual(100);
   });
 
+  it('when full, sweeps the expired windows and keeps the live ones with their counts', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 3, now: () => now });
+    limiter.take('old-1');
+    limiter.take('old-2');
+    now = 50;
+    expect(limiter.take('live').allowed).toBe(true);
+    now = 120; // old-1 and old-2 have expired; live runs until 150
+    expect(limiter.take('new').allowed).toBe(true);
+    expect(limiter.size).toBe(2);
+    // live's window survived the sweep: its one request is still counted.
+    expect(limiter.take('live')).toEqual({ allowed: false, retryAfter: 1 });
+    expect(limiter.take('new').allowed).toBe(false);
+    expect(limiter.size).toBe(2);
+  });
+
+  it('when full of live windows, drops the oldest first (forgiving it), never the newest', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1000, maxClients: 2, now: () => now });
+    limiter.take('first');
+    now = 1;
+    limiter.take('second');
+    now = 2;
+    expect(limiter.take('third').allowed).toBe(true);
+    expect(limiter.size).toBe(2);
+    expect(limiter.take('second').allowed).toBe(false);
+    expect(limiter.take('third').allowed).toBe(false);
+    // first was dropped: it starts a fresh window (and pushes out second, now the oldest).
+    expect(limiter.take('first').allowed).toBe(true);
+  });
+
   it('0 means unlimited', () => {
     const limiter = createRateLimiter({ limit: 0, windowMs: 1000 });
     for (let i = 0; i < 1000; i++) expect(limiter.take('a').allowed).toBe(true);
