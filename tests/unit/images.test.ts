@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
@@ -7,6 +8,27 @@ import { stripMetadata } from '../../src/core/metadata-strip.js';
 import { exifHasGps, makeHugePng, makeJpeg, makePng, makeWebp } from '../support/images.js';
 
 const MAX_PIXELS = 100_000_000;
+
+/** One PNG chunk: length, type, data, CRC over type and data. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** The chunks of a PNG, each with its length, type and CRC. */
+function pngChunks(png: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 8; i < png.length; ) {
+    const end = i + 12 + png.readUInt32BE(i);
+    chunks.push(png.subarray(i, end));
+    i = end;
+  }
+  return chunks;
+}
 
 async function refusal(data: Buffer, name: string): Promise<FrameForgeError> {
   const error = await inspectImage(data, name, MAX_PIXELS).then(
@@ -121,7 +143,7 @@ describe('preparing an image for a provider', () => {
 });
 
 describe('stripping metadata without re-encoding', () => {
-  test('PNG text chunks and eXIf go; pixel chunks stay byte for byte', async () => {
+  test('PNG eXIf goes; the pixels decode the same', async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f0f' } })
       .png()
       .withExif({ IFD0: { Make: 'PngCam' } })
@@ -133,6 +155,23 @@ describe('stripping metadata without re-encoding', () => {
     expect(findTruncation(stripped, 'png')).toBeUndefined();
     const [a, b] = await Promise.all([sharp(png).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
     expect(b.equals(a)).toBe(true);
+  });
+
+  test('PNG tEXt, zTXt and iTXt chunks go wherever they sit; every other chunk stays byte for byte, in order', async () => {
+    const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } }).png().toBuffer();
+    const texts = [
+      pngChunk('tEXt', Buffer.from('Comment\0TEXT-SECRET-1', 'latin1')),
+      pngChunk('zTXt', Buffer.concat([Buffer.from('Author\0\0', 'latin1'), deflateSync('ZTXT-SECRET-2')])),
+      pngChunk('iTXt', Buffer.from('GPS\0\0\0en\0GPS\0ITXT-SECRET-3', 'utf8')),
+    ];
+    // One of each after IHDR, and a tEXt again just before IEND.
+    const chunks = pngChunks(plain);
+    const withText = Buffer.concat([plain.subarray(0, 8), chunks[0]!, ...texts, ...chunks.slice(1, -1), texts[0]!, chunks.at(-1)!]);
+    expect((await sharp(withText).metadata()).width).toBe(8);
+
+    const stripped = stripMetadata(withText, 'png');
+    for (const secret of ['TEXT-SECRET-1', 'ITXT-SECRET-3', 'tEXt', 'zTXt', 'iTXt']) expect(stripped.includes(Buffer.from(secret))).toBe(false);
+    expect(stripped.equals(plain)).toBe(true);
   });
 
   test('WebP EXIF chunk goes and the RIFF size and VP8X flags stay consistent', async () => {
