@@ -222,10 +222,13 @@ describe('bad input', () => {
     const head = partHead('images', 'big.jpg');
     const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
     const total = head.length + fileSize + tail.length;
-    // Only 10.5 MB of the 11 MB are ever sent: a server that waited for the whole body would never answer.
+    // Only 10.5 MB of the 11 MB are sent, then the client stops sending: only a server that
+    // refuses the file once it passes 10 MB can answer 413; one without the limit reads on
+    // into the early end and answers something else, or nothing (which rawRequest reports).
     const chunk = Buffer.alloc(64 * 1024, 0xff);
-    const res = await rawRequest(server.url, requestHead(server.url, total), [head, ...repeat(chunk, 10.5 * MB)]);
-    expect(res.bytesSent).toBeLessThan(total);
+    const res = await rawRequest(server.url, requestHead(server.url, total), [head, ...repeat(chunk, 10.5 * MB)], { endAfterChunks: true }).catch(
+      (error: Error) => ({ status: 0, headers: {} as Record<string, string>, body: error.message }),
+    );
     expect(res.headers.connection).toBe('close');
     await expectError(res, 413, 'file_too_large');
   });

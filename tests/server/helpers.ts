@@ -90,7 +90,12 @@ function parseRaw(text: string): RawResponse {
  * resolves with the first response, whether or not the body was all sent.
  * Stops writing as soon as a response has arrived.
  */
-export function rawRequest(url: string, head: string, chunks: Iterable<Buffer> = []): Promise<RawResponse & { bytesSent: number }> {
+export function rawRequest(
+  url: string,
+  head: string,
+  chunks: Iterable<Buffer> = [],
+  options: { endAfterChunks?: boolean } = {},
+): Promise<RawResponse & { bytesSent: number }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
@@ -126,6 +131,8 @@ export function rawRequest(url: string, head: string, chunks: Iterable<Buffer> =
         bytesSent += chunk.length;
         if (!socket.write(chunk)) await drainOrClose(socket);
       }
+      // Half-close: the body ends here, whatever Content-Length promised; the answer can still arrive.
+      if (options.endAfterChunks && !answered && !socket.destroyed) socket.end();
     });
   });
 }
