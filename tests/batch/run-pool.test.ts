@@ -56,8 +56,20 @@ describe('runPool', () => {
     expect(notStarted).toEqual([2, 3, 4]);
   });
 
-  test('an item whose worker reports failure does not stop the others', async () => {
-    const { results } = await runPool([1, 2, 3, 4], 2, async (n) => (n === 2 ? 'failed' : 'done'), new AbortController().signal);
-    expect(results.filter((r) => r === 'done')).toHaveLength(3);
+  test('an item whose worker reports failure does not stop the others, in its lane or the other', async () => {
+    const w = gatedWorker();
+    const worker = async (item: string, index: number) => (item === 'bad' ? `failed ${index}` : `done ${await w.worker(item, index)}`);
+    const pool = runPool(['a', 'bad', 'c', 'd', 'e'], 2, worker, new AbortController().signal);
+    await w.settle();
+    // 'bad' failed at once; its lane went on to 'c' while 'a' is still running.
+    expect(w.started).toEqual([0, 2]);
+    for (const i of [0, 2, 3, 4]) {
+      w.gates.get(i)?.();
+      await w.settle();
+    }
+    const { results, notStarted } = await pool;
+    expect(results).toContain('failed 1');
+    expect(results.filter((r) => r.startsWith('done')).sort()).toEqual(['done 0', 'done 2', 'done 3', 'done 4']);
+    expect(notStarted).toEqual([]);
   });
 });

@@ -161,7 +161,13 @@ describe('frameforge edit on a directory tree (mock provider)', () => {
     const dir = await tempDir();
     await makeListingTree(path.join(dir, 'in'));
     const json = await runCli(['edit', 'in', '-r', '-o', 'j', '--provider', 'mock', '--json'], { cwd: dir });
-    expect(() => jsonLines(json.stdout)).not.toThrow();
+    // Every stdout line is one JSON event (an empty stdout would prove nothing): one per item, then the summary.
+    const lines = json.stdout.split('\n').filter(Boolean);
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.event === 'done')).toHaveLength(29);
+    expect(events.filter((e) => e.event === 'failed')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ event: 'summary', total: 30, done: 29, failed: 1 });
+    expect(json.stdout.endsWith('\n')).toBe(true);
     expect(json.stderr).toBe('');
     const text = await runCli(['edit', 'in', '-r', '-o', 't', '--provider', 'mock'], { cwd: dir });
     expect(text.stdout.split('\n').filter(Boolean)).toHaveLength(29);

@@ -8,6 +8,14 @@ import { runBuiltCli, runCli, SAMPLE, tempDir } from '../support/cli.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** A JPEG from its start-of-scan marker on: the compressed pixels and the trailer. */
+function jpegScan(jpeg: Buffer): Buffer {
+  let i = 2;
+  while (jpeg[i] === 0xff && jpeg[i + 1] !== 0xda) i += 2 + jpeg.readUInt16BE(i + 2);
+  expect(jpeg[i + 1]).toBe(0xda);
+  return jpeg.subarray(i);
+}
+
 describe('frameforge edit (one image)', () => {
   test('the README command: the built CLI edits the sample with mock, beside the input', async () => {
     const dir = await tempDir();
@@ -35,12 +43,17 @@ describe('frameforge edit (one image)', () => {
 
   test('GPS is removed losslessly when nothing else must change', async () => {
     const dir = await tempDir();
-    await writeFile(path.join(dir, 'gps.jpg'), await makeJpeg({ gps: true }));
+    const input = await makeJpeg({ gps: true, noise: true });
+    await writeFile(path.join(dir, 'gps.jpg'), input);
     const run = await runCli(['edit', 'gps.jpg', '--provider', 'mock'], { cwd: dir });
     expect(run.code).toBe(0);
     const out = await readFile(path.join(dir, 'gps.edited.jpg'));
     expect((await sharp(out).metadata()).exif).toBeUndefined();
     expect(out.includes(Buffer.from('SN-0042-SECRET'))).toBe(false);
+    // Losslessly: the compressed scan is the input's byte for byte (no re-encode), so the pixels are too.
+    expect(jpegScan(out).equals(jpegScan(input))).toBe(true);
+    const [a, b] = await Promise.all([sharp(input).raw().toBuffer(), sharp(out).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
   });
 
   test.each([

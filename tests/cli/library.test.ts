@@ -29,7 +29,7 @@ try {
 } catch (error) {
   if (error instanceof FrameForgeError) refused = error.code;
 }
-console.log(JSON.stringify({ mock: outcome.mock, mimeType: outcome.mimeType, bytes: outcome.data.length, health, refused }));
+console.log(JSON.stringify({ mock: outcome.mock, mimeType: outcome.mimeType, magic: outcome.data.subarray(0, 8).toString('hex'), bytes: outcome.data.length, health, refused }));
 `;
 
 async function consumerProject(): Promise<string> {
@@ -46,13 +46,17 @@ describe('frameforge as a library', () => {
     const dir = await consumerProject();
     await writeFile(path.join(dir, 'consumer.mjs'), CONSUMER);
     const { stdout } = await run(process.execPath, ['consumer.mjs', SAMPLE], { cwd: dir });
-    expect(JSON.parse(stdout)).toEqual({
+    const printed = JSON.parse(stdout) as { bytes: number };
+    expect(printed).toEqual({
       mock: true,
       mimeType: 'image/png',
+      magic: '89504e470d0a1a0a',
       bytes: expect.any(Number) as number,
       health: { status: 'ok' },
       refused: 'invalid_provider_id',
     });
+    // The sample is a 1600x1067 photo: its PNG is far larger than any header.
+    expect(printed.bytes).toBeGreaterThan(100_000);
   });
 
   it('type-checks a TypeScript consumer against the shipped declarations', async () => {

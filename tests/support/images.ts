@@ -11,12 +11,15 @@ export interface JpegOptions {
   orientation?: number;
   gps?: boolean;
   color?: string;
+  /** Gaussian noise instead of a flat colour: a re-encode of noise never reproduces the same bytes. */
+  noise?: boolean;
 }
 
 /** A JPEG, optionally with EXIF orientation and a GPS position plus camera make/model. */
 export async function makeJpeg(options: JpegOptions = {}): Promise<Buffer> {
-  const { width = 64, height = 32, orientation, gps, color = '#c84' } = options;
-  let pipeline = sharp({ create: { width, height, channels: 3, background: color } }).jpeg({ quality: 90 });
+  const { width = 64, height = 32, orientation, gps, color = '#c84', noise } = options;
+  const create = { width, height, channels: 3 as const, background: color, ...(noise ? { noise: { type: 'gaussian' as const, mean: 128, sigma: 40 } } : {}) };
+  let pipeline = sharp({ create }).jpeg({ quality: 90 });
   if (gps) {
     pipeline = pipeline.withExif({
       IFD0: { Make: 'FrameForgeTestCam', Model: 'SN-0042-SECRET' },
