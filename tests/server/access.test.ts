@@ -105,7 +105,8 @@ describe('access tokens', () => {
     const server = await start({ serverTokens: [TOKEN_A] });
     expect((await postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }), bearer(TOKEN_A))).status).toBe(200);
     expect((await fetch(`${server.url}/api/providers`, { headers: bearer(TOKEN_B) })).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 50));
+    // The access line is written when the response closes: wait for both lines, not for time.
+    await Promise.all(['/api/edit', '/api/providers'].map((p) => server.waitForLog((l) => l.msg === 'request' && l.path === p)));
     const lines = accessLines(server);
     const edit = lines.find((l) => l.path === '/api/edit')!;
     expect(edit.token).toBe(sha256(TOKEN_A).slice(0, 12));
