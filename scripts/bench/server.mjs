@@ -5,100 +5,25 @@
 //  2. POST /api/edit with the mock provider and a ~2 MB JPEG at 16 concurrent
 //     clients: p50/p99 latency and the server's peak RSS.
 // Both servers run as child processes on 127.0.0.1; every loop is bounded.
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
-import sharp from 'sharp';
+import { cpuMs, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, startBare, startFrameForge, stop } from './lib/servers.mjs';
 
-const bin = new URL('../../bin/frameforge.js', import.meta.url).pathname;
 const HEALTH_REQUESTS = Number(process.env.BENCH_HEALTH_REQUESTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const EDITS = Number(process.env.BENCH_EDITS ?? 320);
 const CONNECTIONS = 32;
 const EDIT_CLIENTS = 16;
 
-const BARE = `
-  const http = require('node:http');
-  const body = Buffer.from(JSON.stringify({ status: 'ok' }));
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length });
-    res.end(body);
-  });
-  server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port));
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
-`;
-
-function startProcess(args, env = {}) {
-  const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(http:\/\/\S+)\n/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { child, url };
-}
-
-async function stop(child) {
-  const exited = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** `total` requests over `concurrency` workers; resolves to per-request latencies (ms) and wall time. */
 async function load(pool, total, concurrency, options) {
-  let next = 0;
-  const latencies = [];
-  const started = performance.now();
-  async function worker() {
-    while (next < total) {
-      next++;
-      const t = performance.now();
-      const res = await pool.request(options);
-      await res.body.arrayBuffer();
-      if (res.statusCode !== 200) throw new Error(`${options.method} ${options.path}: ${res.statusCode}`);
-      latencies.push(performance.now() - t);
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, seconds: (performance.now() - started) / 1000 };
+  const result = await drive(pool, { total, concurrency, options });
+  const bad = Object.keys(result.statuses).filter((s) => s !== '200');
+  if (bad.length) throw new Error(`${options.method} ${options.path}: ${JSON.stringify(result.statuses)}`);
+  return result;
 }
-
-function percentile(values, p) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-/** CPU time (user + system, ms) a process has used so far, from /proc. */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function peakRssMb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
-}
-
-const ffEnv = {
-  LOG_FORMAT: 'json',
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-  ALLOWED_ORIGINS: 'http://localhost:5173',
-  // High limits, not 0: the limiter still runs on every request.
-  RATE_LIMIT_REQUESTS_PER_HOUR: '10000000',
-  RATE_LIMIT_EDITS_PER_HOUR: '1000000',
-};
 
 // 1. Health throughput, interleaved rounds.
-const bare = startProcess(['-e', BARE]);
-const ff = startProcess([bin, 'serve', '--port', '0'], ffEnv);
+const bare = startBare();
+const ff = startFrameForge();
 const [bareUrl, ffUrl] = await Promise.all([bare.url, ff.url]);
 const barePool = new Pool(bareUrl, { connections: CONNECTIONS, pipelining: 1 });
 const ffPool = new Pool(ffUrl, { connections: CONNECTIONS, pipelining: 1 });
@@ -130,7 +55,6 @@ for (let round = -1; round < ROUNDS; round++) {
     await measureHealth('bare', bare.child, barePool, record);
   }
 }
-const median = (v) => percentile(v, 50);
 const pairs = rates.ff.map((r, i) => r / rates.bare[i]);
 const ratio = median(pairs);
 console.log(`GET /api/health, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, interleaved:`);
@@ -143,23 +67,8 @@ await barePool.close();
 await stop(bare.child);
 
 // 2. Edits with the mock provider and a ~2 MB JPEG.
-const { width, height } = { width: 2000, height: 1500 };
-const image = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-  .jpeg({ quality: 91 })
-  .toBuffer();
-const boundary = 'frameforge-bench-boundary';
-const body = Buffer.concat([
-  Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="provider"\r\n\r\nmock\r\n`),
-  Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="room.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
-  image,
-  Buffer.from(`\r\n--${boundary}--\r\n`),
-]);
-const edit = {
-  method: 'POST',
-  path: '/api/edit',
-  headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
-  body,
-};
+const { image, width, height } = await noisyJpeg(2 * 1024 * 1024);
+const edit = editRequest(image);
 await load(ffPool, EDIT_CLIENTS, EDIT_CLIENTS, edit); // warm-up (sharp, code paths)
 const edits = await load(ffPool, EDITS, EDIT_CLIENTS, edit);
 console.log(`POST /api/edit, mock provider, ${(image.length / 1024 / 1024).toFixed(2)} MB JPEG (${width}x${height}), ${EDIT_CLIENTS} concurrent clients, ${EDITS} edits:`);
