@@ -44,6 +44,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--room <room>', 'staging preset: the kind of room (see `frameforge presets`)')
     .option('--style <style>', 'staging preset: the furnishing style (see `frameforge presets`)')
     .option('--declutter', 'remove furniture and clutter first (alone: leave the room empty)')
+    .option('--no-disclosure', 'leave out the "virtually staged" XMP metadata (IPTC digital source type)')
     .addOption(new Option('--format <format>', 'output format').choices(['png', 'jpeg', 'jpg', 'webp']))
     .option('--aspect-ratio <ratio>', 'ask the model for this aspect ratio, e.g. 16:9')
     .option('--seed <n>', 'seed, for models that take one')

@@ -15,6 +15,7 @@ import {
   type OutputFormat,
 } from './images.js';
 import { withRetry, type RetryInfo } from './retry.js';
+import { addDisclosure } from './staging/disclosure.js';
 import type { ResolvedProvider } from '../providers/registry.js';
 import type { EditOptions, ProviderImage } from '../providers/types.js';
 
@@ -33,6 +34,8 @@ export interface EditJob {
   /** Output format; by default the input's (JPEG, PNG, WebP), else PNG. */
   readonly format?: OutputFormat;
   readonly options?: EditOptions;
+  /** Write the "virtually staged" XMP disclosure into the result (default true; `--no-disclosure`). */
+  readonly disclosure?: boolean;
   /** Ctrl-C, a closed connection. The edit deadline is added here. */
   readonly signal?: AbortSignal;
   readonly onRetry?: (info: RetryInfo) => void;
@@ -112,13 +115,16 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   }
 
   const output = await encodeOutput(result.data, format, provider.id);
+  const model = result.model ?? provider.model;
+  // Post-processing on the result bytes; the disclosure goes last, as it adds the only metadata.
+  const data = job.disclosure === false ? output.data : addDisclosure(output.data, format, { providerId: provider.id, model });
   return {
-    data: output.data,
+    data,
     mimeType: output.mimeType,
     format,
     prompt,
     providerId: provider.id,
-    model: result.model ?? provider.model,
+    model,
     warnings: [...resolved.warnings, ...result.warnings],
     attempts: result.attempts ?? attempts,
     mock: Boolean(result.mock),

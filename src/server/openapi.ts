@@ -121,6 +121,7 @@ export function openApiDocument() {
                     provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
                     room: { type: 'string', enum: ROOM_IDS, description: 'Staging preset: the kind of room. With a preset, `prompt` is added as an extra instruction.' },
                     style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
+                    disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
                     declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
                   },
                   required: ['images'],

@@ -31,6 +31,8 @@ export interface EditCommandOptions {
   room?: string;
   style?: string;
   declutter?: boolean;
+  /** false with --no-disclosure (commander's negatable option). */
+  disclosure?: boolean;
   format?: string;
   aspectRatio?: string;
   seed?: string;
@@ -145,6 +147,7 @@ export async function editCommand(
       ...(seed !== undefined ? { seed } : {}),
       ...(options.imageField ? { imageField: options.imageField } : {}),
     },
+    disclosure: options.disclosure !== false,
   });
   const ctx: ItemContext = {
     run,

@@ -12,6 +12,8 @@ export interface LocalRunnerOptions {
   prompt?: string;
   references: readonly ImageInput[];
   options: EditOptions;
+  /** See EditJob.disclosure. */
+  disclosure?: boolean;
 }
 
 export function localRunner(resolved: ResolvedProvider, config: Config, job: LocalRunnerOptions): ItemRunner {
@@ -24,6 +26,7 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
         ...(job.prompt !== undefined ? { prompt: job.prompt } : {}),
         format: request.format,
         options: job.options,
+        ...(job.disclosure !== undefined ? { disclosure: job.disclosure } : {}),
         signal: request.signal,
         onRetry: request.onRetry,
       },

@@ -48,7 +48,13 @@ export function editHandler(options: EditRouteOptions): Handler {
     const prompt = buildStagingPrompt({ ...staging, prompt: userPrompt }, { room: 'room', style: 'style' }) ?? userPrompt;
     const outcome = await editImage(
       resolved,
-      { image, references, ...(prompt !== undefined ? { prompt } : {}), signal: ctx.signal },
+      {
+        image,
+        references,
+        ...(prompt !== undefined ? { prompt } : {}),
+        disclosure: form.fields.get('disclosure') === undefined || isTrue(form.fields.get('disclosure'), 'disclosure'),
+        signal: ctx.signal,
+      },
       config,
     );
     ctx.addLogFields({
