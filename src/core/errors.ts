@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   service_unavailable: { status: 503, exit: 1, retryable: true },
   server_busy: { status: 503, exit: 1, retryable: true },
 
+  // Jobs.
+  not_ready: { status: 409, exit: 1, retryable: true },
+  job_cancelled: { status: 410, exit: 1 },
+
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },
   cancelled: { status: 499, exit: 1 },

@@ -37,6 +37,8 @@ export interface Settings {
   serverTokens?: string[];
   serverTokensFile?: string;
   requireClientKeys: boolean;
+  jobTtlSeconds: number;
+  jobConcurrency: number;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -240,6 +242,10 @@ export const SETTINGS = [
     description: 'A file of access tokens, one a line (`sha256:<hex>` lines, blank lines and # comments allowed); read at startup, together with SERVER_TOKENS.' }),
   spec({ key: 'requireClientKeys', env: ['REQUIRE_CLIENT_KEYS'], parse: boolean,
     description: "The server never spends its own provider keys: every edit must bring its key in a header (X-Google-API-Key, X-Fal-Key, ...)." }),
+  spec({ key: 'jobTtlSeconds', env: ['JOB_TTL_SECONDS'], parse: integer(1, 365 * 86400),
+    description: 'How long a job, its input and its result are kept (counted from submission, and again from its end).' }),
+  spec({ key: 'jobConcurrency', env: ['JOB_CONCURRENCY'], parse: integer(1, 1000),
+    description: 'Jobs one process runs at once: the embedded queue of `serve`, or a `frameforge worker` without --concurrency.' }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -260,6 +266,8 @@ export const DEFAULT_SETTINGS: Settings = {
   maxRetryWaitSeconds: 60,
   mockDelayMs: 0,
   requireClientKeys: false,
+  jobTtlSeconds: 86_400,
+  jobConcurrency: 4,
 };
 
 /** Names of the settings whose values must never be shown. */

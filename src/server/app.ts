@@ -33,6 +33,7 @@ export interface AppOptions {
   apiTimeoutMs: number;
   editTimeoutMs: number;
   resolveProvider?: RouteOptions['resolveProvider'];
+  jobs: RouteOptions['jobs'];
   /** Tests shorten the rate-limit window; an hour by default (contract 3). */
   rateWindowMs?: number;
   /** Access tokens (SERVER_TOKENS, SERVER_TOKENS_FILE), loaded by serve(); none means the API is open. */
@@ -62,7 +63,9 @@ function pathOf(url: string | undefined): string {
 
 export function createApp(options: AppOptions): App {
   const { config, tokens } = options;
-  const routes = new Map<string, Route>(createRoutes(options).map((r) => [r.path, r]));
+  const table = createRoutes(options);
+  const routes = new Map<string, Route>(table.filter((r) => !r.path.includes('{')).map((r) => [r.path, r]));
+  const patterns = table.filter((r) => r.path.includes('{')).map(compilePattern);
   const cors = createCors(config.allowedOrigins);
   const windowMs = options.rateWindowMs ?? HOUR_MS;
   const limiters: Record<Route['limit'], RateLimiter> = {
@@ -74,9 +77,9 @@ export function createApp(options: AppOptions): App {
   // Per route, computed once: the methods it takes (for 405 Allow and CORS preflight).
   // HEAD is GET without the body (RFC 9110 9.3.2; Node leaves the body out), for monitors that use it.
   const allowed = new Map<string, string[]>(
-    [...routes].map(([path, route]) => {
+    table.map((route) => {
       const methods = Object.keys(route.methods);
-      return [path, methods.includes('GET') ? [...methods, 'HEAD'] : methods];
+      return [route.path, methods.includes('GET') ? [...methods, 'HEAD'] : methods];
     }),
   );
   const NO_METHODS: string[] = [];
@@ -88,8 +91,17 @@ export function createApp(options: AppOptions): App {
    */
   function handle(scope: RequestScope): Promise<void> | undefined {
     const { req, res, path } = scope;
-    const route = routes.get(path);
-    const allow = allowed.get(path) ?? NO_METHODS;
+    let route = routes.get(path);
+    if (!route) {
+      for (const p of patterns) {
+        const m = p.regex.exec(path);
+        if (!m) continue;
+        route = p.route;
+        scope.params = Object.fromEntries(p.names.map((name, i) => [name, m[i + 1]!]));
+        break;
+      }
+    }
+    const allow = route ? allowed.get(route.path)! : NO_METHODS;
     if (cors.preflight(req, res, allow)) return undefined;
     cors.apply(req, res);
     let rateKey = scope.ip;
@@ -105,11 +117,12 @@ export function createApp(options: AppOptions): App {
         });
       }
       scope.addLogFields({ token: match.fingerprint });
+      scope.tokenId = match.rateKey;
       rateKey = match.rateKey;
     }
     if (!route) {
       throw new FrameForgeError('not_found', `There is no ${path} here.`, {
-        hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit and GET /api/openapi.json.',
+        hint: 'The API answers GET /api/health, GET /api/providers, POST /api/edit, POST /api/jobs and GET /api/openapi.json.',
       });
     }
     const handler = route.methods[req.method === 'HEAD' ? 'GET' : (req.method ?? '')];
@@ -156,6 +169,22 @@ export function createApp(options: AppOptions): App {
 
 function rateLimited(what: string, who: string, retryAfter: number): FrameForgeError {
   return new FrameForgeError('rate_limited', `Too many ${what} from ${who}.`, { retryAfter, hint: `Try again in ${retryAfter} s.` });
+}
+
+interface PatternRoute {
+  route: Route;
+  regex: RegExp;
+  names: string[];
+}
+
+/** `/api/jobs/{id}` becomes a regex whose groups are the `{name}` segments (one segment each). */
+function compilePattern(route: Route): PatternRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, regex: new RegExp(`^${source}$`), names };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 description of the HTTP API, served at GET /api/openapi.json.
- * Written by hand (the API is four routes) and held to the code by
+ * Written by hand (the API is seven routes) and held to the code by
  * tests/server/openapi.test.ts: same paths and methods as the route table,
  * the error codes of ERROR_CODES, the listed providers.
  */
@@ -31,6 +31,40 @@ const MB = 1024 * 1024;
 /** Needed only when the server has tokens (SERVER_TOKENS); `{}` says the API may be open. */
 const tokenSecurity = [{ accessToken: [] }, {}];
 const unauthorized = error('No valid access token (only when the server has SERVER_TOKENS); carries WWW-Authenticate: Bearer.');
+
+const editForm = {
+  type: 'object',
+  properties: {
+    images: {
+      type: 'array',
+      items: { type: 'string', contentMediaType: 'application/octet-stream' },
+      description: `The image to edit first, then reference images. Also accepted as "image" or "image[]". At most ${DEFAULT_MULTIPART_LIMITS.fileSize / MB} MB a file, ${DEFAULT_MULTIPART_LIMITS.requestSize / MB} MB a request.`,
+    },
+    prompt: { type: 'string', description: `Trimmed; empty or missing means the default: "${DEFAULT_PROMPT}"` },
+    provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
+    room: { type: 'string', enum: ROOM_IDS, description: 'Staging preset: the kind of room. With a preset, `prompt` is added as an extra instruction.' },
+    style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
+    disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
+    declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
+  },
+  required: ['images'],
+};
+const imageContent = {
+  'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
+  'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+  'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
+};
+const providerHeaders = {
+  'X-FrameForge-Provider': { description: 'The provider that made the image.', schema: { type: 'string' } },
+  'X-FrameForge-Mock': { description: '`true` when the mock provider made it.', schema: { type: 'string', enum: ['true'] } },
+  'X-FrameForge-Fallback': { description: '`mock` when DEV_MODE answered as mock for lack of a key.', schema: { type: 'string', enum: ['mock'] } },
+};
+const jobId = { name: 'id', in: 'path', required: true, description: 'The id POST /api/jobs answered.', schema: { type: 'string' } };
+const jobJson = (description: string) => ({
+  description,
+  headers: { 'X-Request-Id': requestId },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Job' } } },
+});
 
 export function openApiDocument() {
   return {
@@ -105,44 +139,12 @@ export function openApiDocument() {
           summary: 'Edit an image; further images are references sent along',
           security: tokenSecurity,
           parameters: keyHeaders,
-          requestBody: {
-            required: true,
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  properties: {
-                    images: {
-                      type: 'array',
-                      items: { type: 'string', contentMediaType: 'application/octet-stream' },
-                      description: `The image to edit first, then reference images. Also accepted as "image" or "image[]". At most ${DEFAULT_MULTIPART_LIMITS.fileSize / MB} MB a file, ${DEFAULT_MULTIPART_LIMITS.requestSize / MB} MB a request.`,
-                    },
-                    prompt: { type: 'string', description: `Trimmed; empty or missing means the default: "${DEFAULT_PROMPT}"` },
-                    provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
-                    room: { type: 'string', enum: ROOM_IDS, description: 'Staging preset: the kind of room. With a preset, `prompt` is added as an extra instruction.' },
-                    style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
-                    disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
-                    declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
-                  },
-                  required: ['images'],
-                },
-              },
-            },
-          },
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: editForm } } },
           responses: {
             '200': {
               description: 'The edited image.',
-              headers: {
-                'X-Request-Id': requestId,
-                'X-FrameForge-Provider': { description: 'The provider that made the image.', schema: { type: 'string' } },
-                'X-FrameForge-Mock': { description: '`true` when the mock provider made it.', schema: { type: 'string', enum: ['true'] } },
-                'X-FrameForge-Fallback': { description: '`mock` when DEV_MODE answered as mock for lack of a key.', schema: { type: 'string', enum: ['mock'] } },
-              },
-              content: {
-                'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
-                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
-                'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
-              },
+              headers: { 'X-Request-Id': requestId, ...providerHeaders },
+              content: imageContent,
             },
             '400': error('Bad input: no image, empty or corrupt image, malformed form, invalid provider id, too many images.'),
             '401': error('No valid access token (`unauthorized`, when the server has SERVER_TOKENS), or a missing or invalid provider key.'),
@@ -162,6 +164,57 @@ export function openApiDocument() {
           },
         },
       },
+      '/api/jobs': {
+        post: {
+          operationId: 'submitJob',
+          summary: 'Queue an edit and answer at once; poll the job, then fetch its result',
+          parameters: keyHeaders,
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: editForm } } },
+          responses: {
+            '202': {
+              description: 'Queued. Location is the status URL.',
+              headers: { 'X-Request-Id': requestId, Location: { description: 'status_url', schema: { type: 'string' } } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/JobAccepted' } } },
+            },
+            '400': error('Bad input: no image, malformed form, invalid provider id.'),
+            '401': error('Missing provider key.'),
+            '404': error('Unknown provider.'),
+            '408': error('The upload was too slow or stalled.'),
+            '413': error('A file, the body or the number of parts is too large.'),
+            '429': error('Rate limited; see Retry-After.'),
+            '503': error('The queue is full or unreachable; see Retry-After.'),
+          },
+        },
+      },
+      '/api/jobs/{id}': {
+        get: {
+          operationId: 'getJob',
+          summary: 'A job\'s status',
+          parameters: [jobId],
+          responses: { '200': jobJson('The job.'), '404': error('Unknown or expired job.'), '429': error('Rate limited; see Retry-After.') },
+        },
+        delete: {
+          operationId: 'cancelJob',
+          summary: 'Cancel a queued or running job (a running provider call is aborted); a job that ended is left as it is',
+          parameters: [jobId],
+          responses: { '200': jobJson('The job after the cancel.'), '404': error('Unknown or expired job.'), '429': error('Rate limited; see Retry-After.') },
+        },
+      },
+      '/api/jobs/{id}/result': {
+        get: {
+          operationId: 'getJobResult',
+          summary: 'The edited image of a succeeded job',
+          parameters: [jobId],
+          responses: {
+            '200': { description: 'The edited image.', headers: { 'X-Request-Id': requestId, ...providerHeaders }, content: imageContent },
+            '404': error('Unknown or expired job.'),
+            '409': error('not_ready: the job is queued or running; see Retry-After.'),
+            '410': error('job_cancelled: the job was cancelled.'),
+            '4XX': error('The job failed: the status and body its edit failed with.'),
+            '5XX': error('The job failed: the status and body its edit failed with.'),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -176,6 +229,30 @@ export function openApiDocument() {
       },
       schemas: {
         Health: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] },
+        JobAccepted: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', description: '128 random bits, URL-safe base64.' },
+            status: { const: 'queued' },
+            status_url: { type: 'string', examples: ['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw'] },
+            result_url: { type: 'string', examples: ['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result'] },
+          },
+          required: ['id', 'status', 'status_url', 'result_url'],
+        },
+        Job: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            status: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+            created_at: { type: 'string', format: 'date-time' },
+            started_at: { type: ['string', 'null'], format: 'date-time' },
+            finished_at: { type: ['string', 'null'], format: 'date-time' },
+            attempts: { type: 'integer', description: 'Times a worker started it (2 after a worker died mid-job).' },
+            provider: { type: 'string' },
+            error: { $ref: '#/components/schemas/Error' },
+          },
+          required: ['id', 'status', 'created_at', 'started_at', 'finished_at', 'attempts', 'provider'],
+        },
         Error: {
           type: 'object',
           properties: {

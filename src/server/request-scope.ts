@@ -21,6 +21,7 @@ import { requestSecrets } from './policies/request-keys.js';
 import type { RequestContext } from './routes/types.js';
 
 const kScope = Symbol('frameforge.requestScope');
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Whether part of the request body has yet to arrive. `req.complete` alone
@@ -50,6 +51,10 @@ export class RequestScope implements RequestContext {
   readonly ip: string;
   readonly secrets: readonly string[];
   readonly log: Logger;
+  /** Set by the app when a route with `{name}` segments matched. */
+  params: Readonly<Record<string, string>> = NO_PARAMS;
+  /** Set by the app when the request carried a valid access token. */
+  tokenId: string | undefined;
   private readonly started = performance.now();
   private extra: LogFields | undefined;
   private controller: AbortController | undefined;

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.js';
+import type { JobQueue } from '../jobs/types.js';
 import { createApp, type AppOptions } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
@@ -32,6 +33,12 @@ export interface ServeOptions {
   rateWindowMs?: number;
   /** The registry's resolveProvider unless given (tests wrap it to observe requests). */
   resolveProvider?: AppOptions['resolveProvider'];
+  /**
+   * The job queue the job routes use. When missing, serve makes one from the
+   * config (embedded, or Redis with REDIS_URL) and closes it when it stops;
+   * one that is passed in stays the caller's to close.
+   */
+  jobs?: JobQueue;
 }
 
 export interface RunningServer {
@@ -73,6 +80,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const editTimeoutMs = options.editTimeoutMs ?? Math.max(5 * 60 * SECOND, config.editTimeoutSeconds * SECOND);
   // Read before listening: a missing or empty tokens file stops startup rather than opening the API.
   const tokens = await loadAccessTokens(config);
+  const ownJobs = !options.jobs;
+  const jobs =
+    options.jobs ??
+    (await (await import('../jobs/create-queue.js')).createJobQueue(config, {
+      ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
+    }));
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -84,6 +97,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
     editTimeoutMs,
     tokens,
+    jobs,
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
     ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
     // The app's one close listener per request also keeps this count (a second listener cost throughput).
@@ -117,9 +131,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (error: Error) => {
+      if (ownJobs) void jobs.close();
+      reject(error);
+    };
+    server.once('error', onError);
     server.listen(options.port ?? config.port, options.host ?? config.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
@@ -141,6 +159,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       // Cut requests cancel their work (a fal job gets its cancel): let that go out before exiting.
       await waitAtMost(app.settled(), SETTLE_TIMEOUT_MS);
       await stopped;
+      // Embedded jobs still running are cancelled (they would be lost anyway); a shared queue's stay queued.
+      if (ownJobs) await jobs.close();
       log.info('stopped');
     })();
     return closing;

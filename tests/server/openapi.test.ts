@@ -6,10 +6,13 @@ import { LISTED_PROVIDER_IDS } from '../../src/providers/provider-id.js';
 import { DEFAULT_MULTIPART_LIMITS } from '../../src/server/multipart.js';
 import { openApiDocument } from '../../src/server/openapi.js';
 import { IMAGE_FIELDS } from '../../src/server/routes/edit.js';
+import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
+import { createJobRunner } from '../../src/jobs/run-job.js';
 import { createRoutes } from '../../src/server/routes/index.js';
 import { startServer } from './helpers.js';
 
-const routes = createRoutes({ config: configFrom(), limits: DEFAULT_MULTIPART_LIMITS, uploadIdleMs: 1, apiTimeoutMs: 1, editTimeoutMs: 1 });
+const jobs = createMemoryQueue({ run: createJobRunner(configFrom()), concurrency: 1, ttlMs: 1000 });
+const routes = createRoutes({ config: configFrom(), jobs, limits: DEFAULT_MULTIPART_LIMITS, uploadIdleMs: 1, apiTimeoutMs: 1, editTimeoutMs: 1 });
 
 describe('OpenAPI document', () => {
   const doc = openApiDocument();
@@ -27,6 +30,8 @@ describe('OpenAPI document', () => {
     const props = doc.paths['/api/edit'].post.requestBody.content['multipart/form-data'].schema.properties;
     expect(IMAGE_FIELDS.has('images')).toBe(true);
     expect(Object.keys(props).sort()).toEqual(['declutter', 'disclosure', 'images', 'prompt', 'provider', 'room', 'style']);
+    const jobProps = doc.paths['/api/jobs'].post.requestBody.content['multipart/form-data'].schema.properties;
+    expect(Object.keys(jobProps).sort()).toEqual(['declutter', 'disclosure', 'images', 'prompt', 'provider', 'room', 'style']);
   });
 
   it('is served at GET /api/openapi.json', async () => {

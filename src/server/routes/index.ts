@@ -1,9 +1,10 @@
 /** The route table: every path the API answers, its methods, deadline and rate limit. */
 import { editHandler, type EditRouteOptions } from './edit.js';
+import { cancelJobHandler, jobResultHandler, jobStatusHandler, submitJobHandler, type JobRouteOptions } from './jobs.js';
 import { healthHandler, openApiHandler, presetsHandler, providersHandler } from './meta.js';
 import type { Route } from './types.js';
 
-export interface RouteOptions extends EditRouteOptions {
+export interface RouteOptions extends EditRouteOptions, JobRouteOptions {
   apiTimeoutMs: number;
   editTimeoutMs: number;
 }
@@ -21,5 +22,9 @@ export function createRoutes(options: RouteOptions): Route[] {
       timeoutMs: options.editTimeoutMs,
       limit: 'edit',
     },
+    // The upload may be as large as an edit's, so it gets the edit's deadline; the job runs after the answer.
+    { path: '/api/jobs', methods: { POST: submitJobHandler(options) }, timeoutMs: options.editTimeoutMs, limit: 'edit' },
+    { path: '/api/jobs/{id}', methods: { GET: jobStatusHandler(options), DELETE: cancelJobHandler(options) }, ...api },
+    { path: '/api/jobs/{id}/result', methods: { GET: jobResultHandler(options) }, ...api },
   ];
 }

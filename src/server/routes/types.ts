@@ -8,6 +8,10 @@ export interface RequestContext {
   requestId: string;
   /** The client's address (X-Forwarded-For's last entry with TRUST_PROXY). */
   ip: string;
+  /** Values of the route's `{name}` path segments, e.g. `id` for /api/jobs/{id}. */
+  params: Readonly<Record<string, string>>;
+  /** Who the request's access token is (a digest, never the token); undefined when the API is open. */
+  tokenId: string | undefined;
   /** Aborted when the client goes away or the route's deadline passes. */
   signal: AbortSignal;
   log: Logger;
@@ -25,6 +29,7 @@ export interface RequestContext {
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
 export interface Route {
+  /** The path as the OpenAPI document writes it; `{name}` matches one segment. */
   path: string;
   /** Handlers by method. The Allow header of a 405 lists these. */
   methods: Readonly<Record<string, Handler>>;

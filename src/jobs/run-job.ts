@@ -1,0 +1,48 @@
+/**
+ * Runs one job's edit: the same core `editImage` that `frameforge edit` and
+ * POST /api/edit call, with the provider resolved from the job's own keys.
+ * Every backend (the embedded queue, a BullMQ worker) runs jobs through here.
+ */
+import type { Config } from '../core/config.js';
+import { editImage } from '../core/edit.js';
+import { FrameForgeError, toFrameForgeError } from '../core/errors.js';
+import { resolveProvider } from '../providers/registry.js';
+import type { JobError, JobInput, JobResult } from './types.js';
+
+export type JobRunner = (input: JobInput, signal: AbortSignal) => Promise<JobResult>;
+
+export function createJobRunner(config: Config, resolve: typeof resolveProvider = resolveProvider): JobRunner {
+  return async (input, signal) => {
+    const [image, ...references] = input.images;
+    if (!image) throw new FrameForgeError('missing_image', 'The job has no image.', { subject: 'images' });
+    const resolved = await resolve(input.provider, config, input.keys ?? {}, { serverKeys: input.serverKeys ?? true });
+    const outcome = await editImage(
+      resolved,
+      {
+        image,
+        references,
+        ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
+        disclosure: input.disclosure ?? true,
+        signal,
+      },
+      config,
+    );
+    return {
+      data: outcome.data,
+      mimeType: outcome.mimeType,
+      providerId: outcome.providerId,
+      mock: outcome.mock,
+      ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+    };
+  };
+}
+
+/** How a failure is kept on the job: a code and a sentence, never a stack or a secret. */
+export function jobErrorOf(thrown: unknown): JobError {
+  const error = toFrameForgeError(thrown);
+  return { code: error.code, detail: error.detail };
+}
+
+export function cancelledError(): JobError {
+  return { code: 'job_cancelled', detail: 'The job was cancelled.' };
+}

@@ -1,0 +1,83 @@
+/**
+ * The one interface every door uses to run edits asynchronously: the server's
+ * job routes and the CLI's `--queue`. Two backends implement it, chosen once
+ * at startup (create-queue.ts): in-memory (embedded in `serve`, lost on
+ * restart) and BullMQ on Redis (shared by any number of servers and workers).
+ */
+import type { ImageInput } from '../core/edit.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { ProviderKeys } from '../providers/registry.js';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** What a job edits and how: the same fields as POST /api/edit. */
+export interface JobInput {
+  /** The image to edit first, then references. */
+  readonly images: readonly ImageInput[];
+  readonly prompt?: string;
+  /** As the client gave it; the configured default when missing. */
+  readonly provider?: string;
+  /** Write the "virtually staged" disclosure into the result (on unless false). */
+  readonly disclosure?: boolean;
+  /** Keys brought by the request; they are used for this job only. */
+  readonly keys?: ProviderKeys;
+  /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */
+  readonly serverKeys?: boolean;
+}
+
+export interface JobRequest extends JobInput {
+  /** Called with {id, status, result_url, error?} when the job ends. */
+  readonly webhookUrl?: string;
+  /** Who may see the job (an access token's id); anyone with the id when missing. */
+  readonly owner?: string;
+}
+
+export interface JobError {
+  readonly code: ErrorCode;
+  readonly detail: string;
+}
+
+/** A job as GET /api/jobs/{id} shows it (dates as ISO 8601, null until they happen). */
+export interface JobRecord {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  /** How many times a worker started it (more than 1 after a worker died mid-job). */
+  readonly attempts: number;
+  readonly provider: string;
+  readonly error?: JobError;
+  readonly owner?: string;
+  readonly webhook_url?: string;
+}
+
+export interface JobResult {
+  readonly data: Buffer;
+  readonly mimeType: string;
+  readonly providerId: string;
+  readonly mock: boolean;
+  readonly fallback?: 'mock';
+}
+
+export interface JobQueue {
+  readonly backend: 'memory' | 'redis';
+  /** Stores the input and queues the job; resolves once it is safely queued. */
+  submit(request: JobRequest): Promise<JobRecord>;
+  /** The job's record, or undefined when unknown or expired. */
+  status(id: string): Promise<JobRecord | undefined>;
+  /** The result image of a succeeded job, or undefined. */
+  result(id: string): Promise<JobResult | undefined>;
+  /**
+   * Cancels a queued or running job (a running provider call is aborted) and
+   * resolves with its record once it has ended, or as it stands when that takes long.
+   * A job that already ended is left as it is. Undefined when unknown.
+   */
+  cancel(id: string): Promise<JobRecord | undefined>;
+  /** Calls `listener` with the job's record at each change of status; returns the unsubscribe. */
+  subscribe(id: string, listener: (record: JobRecord) => void): () => void;
+  /** Stops taking work, aborts what runs here, and releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/**
+ * Reads an edit's multipart form, shared by POST /api/edit and POST /api/jobs:
+ * the image first, then references, the provider, and the prompt (built from
+ * the staging fields `room`, `style`, `declutter` when they are sent) and
+ * whether to write the disclosure.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ImageInput } from '../../core/edit.js';
+import { FrameForgeError } from '../../core/errors.js';
+import { buildStagingPrompt } from '../../core/staging/prompt.js';
+import { readMultipart, type MultipartLimits } from '../multipart.js';
+
+/** `images` is the contract's field; older clients send `image` or `image[]`. */
+export const IMAGE_FIELDS: ReadonlySet<string> = new Set(['images', 'image', 'image[]', 'images[]']);
+
+export interface EditForm {
+  image: ImageInput;
+  references: ImageInput[];
+  provider: string | undefined;
+  prompt: string | undefined;
+  /** Write the "virtually staged" disclosure into the result (on unless `disclosure=false`). */
+  disclosure: boolean;
+  /** Every text field, for the fields a door adds (a job's webhook_url). */
+  fields: Map<string, string>;
+}
+
+export interface EditFormOptions {
+  limits: MultipartLimits;
+  uploadIdleMs: number;
+}
+
+/** A form checkbox: `true`/`1`/`on`/`yes` or `false`/`0`/`off`/`no`/empty; anything else is refused. */
+export function isTrue(value: string | undefined, field: string): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'false' || v === '0' || v === 'off' || v === 'no') return false;
+  if (v === 'true' || v === '1' || v === 'on' || v === 'yes') return true;
+  throw new FrameForgeError('bad_request', `The form field "${field}" must be true or false; got "${value}".`, { subject: field });
+}
+
+export async function readEditForm(req: IncomingMessage, options: EditFormOptions): Promise<EditForm> {
+  const form = await readMultipart(req, { limits: options.limits, fileFields: IMAGE_FIELDS, idleMs: options.uploadIdleMs });
+  const [image, ...references] = form.files.map((f): ImageInput => ({ data: f.data, name: f.name }));
+  if (!image) {
+    throw new FrameForgeError('missing_image', 'No image was sent.', {
+      subject: 'images',
+      hint: 'Send the photo as a file in the form field "images".',
+    });
+  }
+  const { fields } = form;
+  const userPrompt = fields.get('prompt');
+  const staging = {
+    room: fields.get('room'),
+    style: fields.get('style'),
+    declutter: isTrue(fields.get('declutter'), 'declutter'),
+  };
+  const prompt = buildStagingPrompt({ ...staging, prompt: userPrompt }, { room: 'room', style: 'style' }) ?? userPrompt;
+  const disclosure = fields.get('disclosure') === undefined || isTrue(fields.get('disclosure'), 'disclosure');
+  return { image, references, provider: fields.get('provider'), prompt, disclosure, fields };
+}

@@ -1,0 +1,112 @@
+/**
+ * The jobs API: POST /api/jobs takes the same form as POST /api/edit and
+ * answers 202 at once; GET /api/jobs/{id} shows the job, GET .../result
+ * gives the image once it is there, DELETE cancels. The routes speak only to
+ * the JobQueue interface, whichever backend runs the jobs.
+ */
+import type { Config } from '../../core/config.js';
+import { FrameForgeError } from '../../core/errors.js';
+import { isJobId } from '../../jobs/job-id.js';
+import { publicRecord } from '../../jobs/records.js';
+import type { JobQueue, JobRecord } from '../../jobs/types.js';
+import { keyFor, missingKeyError, parseProvider } from '../../providers/registry.js';
+import { sendJson } from '../compress.js';
+import type { MultipartLimits } from '../multipart.js';
+import { keysFromHeaders } from '../policies/request-keys.js';
+import { readEditForm } from './edit-form.js';
+import { sendImage } from './send-image.js';
+import type { Handler, RequestContext } from './types.js';
+
+/** How long a client polling a queued or running job is asked to wait. */
+const POLL_AFTER_SECONDS = 2;
+
+export interface JobRouteOptions {
+  config: Config;
+  jobs: JobQueue;
+  limits: MultipartLimits;
+  uploadIdleMs: number;
+}
+
+export const jobPaths = (id: string) => ({ status_url: `/api/jobs/${id}`, result_url: `/api/jobs/${id}/result` });
+
+function notFound(id: string): FrameForgeError {
+  return new FrameForgeError('not_found', `There is no job ${id.slice(0, 40)}.`, {
+    subject: 'id',
+    hint: 'Jobs are kept for JOB_TTL_SECONDS after they end; an embedded server forgets them when it restarts.',
+  });
+}
+
+/** The job named in the path, if it exists and this client may see it. */
+async function findJob(ctx: RequestContext, jobs: JobQueue): Promise<JobRecord> {
+  const id = ctx.params.id ?? '';
+  const record = isJobId(id) ? await jobs.status(id) : undefined;
+  // Another token's job answers exactly like a missing one: its existence is not this client's to learn.
+  if (!record || record.owner !== ctx.tokenId) throw notFound(id);
+  return record;
+}
+
+export function submitJobHandler(options: JobRouteOptions): Handler {
+  const { config, jobs } = options;
+  return async (ctx) => {
+    const { req, res } = ctx;
+    const keys = keysFromHeaders(req.headers);
+    const { image, references, provider, prompt, disclosure } = await readEditForm(req, options);
+    const requested = provider?.trim() || config.defaultProvider;
+    const spec = parseProvider(requested, config);
+    // The embedded queue runs with this config, so a missing key is known now, not after the wait.
+    const serverKeys = !config.requireClientKeys;
+    const key = serverKeys ? keyFor(spec.kind, config, keys) : spec.kind === 'google' ? keys.google : keys.fal;
+    if (jobs.backend === 'memory' && spec.kind !== 'mock' && !key && !config.devMode) throw missingKeyError(spec.kind, spec.id, !serverKeys);
+    const record = await jobs.submit({
+      images: [image, ...references],
+      provider: spec.id,
+      keys,
+      serverKeys,
+      disclosure,
+      ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
+      ...(prompt !== undefined ? { prompt } : {}),
+    });
+    ctx.addLogFields({ job: record.id, provider: spec.id });
+    const paths = jobPaths(record.id);
+    res.setHeader('Location', paths.status_url);
+    res.setHeader('Cache-Control', 'no-store');
+    await sendJson(req, res, 202, { id: record.id, status: record.status, ...paths });
+  };
+}
+
+export function jobStatusHandler({ jobs }: JobRouteOptions): Handler {
+  return async (ctx) => {
+    const record = await findJob(ctx, jobs);
+    ctx.res.setHeader('Cache-Control', 'no-store');
+    await sendJson(ctx.req, ctx.res, 200, publicRecord(record));
+  };
+}
+
+export function jobResultHandler({ jobs }: JobRouteOptions): Handler {
+  return async (ctx) => {
+    const { res } = ctx;
+    const record = await findJob(ctx, jobs);
+    if (record.status === 'queued' || record.status === 'running') {
+      throw new FrameForgeError('not_ready', `Job ${record.id} is ${record.status}.`, {
+        retryAfter: POLL_AFTER_SECONDS,
+        hint: `Poll ${jobPaths(record.id).status_url} until it has ended.`,
+      });
+    }
+    if (record.status !== 'succeeded') {
+      const error = record.error ?? { code: 'internal_error' as const, detail: 'The job failed.' };
+      throw new FrameForgeError(error.code, error.detail);
+    }
+    const result = await jobs.result(record.id);
+    if (!result) throw notFound(record.id);
+    sendImage(res, result);
+  };
+}
+
+export function cancelJobHandler({ jobs }: JobRouteOptions): Handler {
+  return async (ctx) => {
+    const record = await findJob(ctx, jobs);
+    const after = (await jobs.cancel(record.id)) ?? record;
+    ctx.res.setHeader('Cache-Control', 'no-store');
+    await sendJson(ctx.req, ctx.res, 200, publicRecord(after));
+  };
+}
