@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { postEdit, form, jpeg } from '../server/helpers.js';
 import type { Settings } from '../../src/core/settings.js';
-import { getJob, submit, waitFor } from './job-client.js';
+import { getJob, poll, submit, waitFor } from './job-client.js';
 
 export interface Started {
   url: string;
@@ -110,12 +110,11 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
       await withServer(start, { jobTtlSeconds: 1 }, async (url) => {
         const { id } = await submit(url);
         await waitFor(url, id, ['succeeded']);
-        for (;;) {
+        await poll(async () => {
           const res = await fetch(`${url}/api/jobs/${id}/result`);
-          if (res.status === 404) break;
-          expect(res.status).toBe(200);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+          if (res.status !== 404) expect(res.status).toBe(200);
+          return res.status === 404 ? true : undefined;
+        });
         expect((await fetch(`${url}/api/jobs/${id}`)).status).toBe(404);
       });
     });

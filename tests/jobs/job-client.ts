@@ -32,11 +32,22 @@ export async function getJob(url: string, id: string): Promise<JobView> {
   return (await res.json()) as JobView;
 }
 
-/** Polls until the job is in one of `statuses` (the test's timeout bounds the wait). */
-export async function waitFor(url: string, id: string, statuses: string[]): Promise<JobView> {
+/**
+ * Polls `check` until it returns a value (the test's timeout bounds the wait).
+ * Polling is the jobs API's own contract: an HTTP client has no event to wait for.
+ */
+export async function poll<T>(check: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
-    const job = await getJob(url, id);
-    if (statuses.includes(job.status)) return job;
+    const value = await check();
+    if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Polls until the job is in one of `statuses`. */
+export function waitFor(url: string, id: string, statuses: string[]): Promise<JobView> {
+  return poll(async () => {
+    const job = await getJob(url, id);
+    return statuses.includes(job.status) ? job : undefined;
+  });
 }

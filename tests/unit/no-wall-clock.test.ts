@@ -24,6 +24,7 @@ const TIMERS_ALLOWED: Record<string, { count: number; why: string }> = {
   'fakes/fake-http.ts': { count: 1, why: 'a scripted slow answer is the fake provider\'s behaviour, not a wait' },
   'support/wait.ts': { count: 1, why: 'quietPeriod: a window for something that must not happen' },
   'cli/interactive.test.ts': { count: 1, why: 'a SIGKILL backstop for a hung pseudo-terminal, cleared on exit' },
+  'jobs/job-client.ts': { count: 1, why: 'polling a job is the jobs API\'s contract: an HTTP client has no event to wait for' },
   'cli/edit-batch-gemini.test.ts': { count: 1, why: 'samples the output folder for partial files while a run goes; waits for no event' },
 };
 
