@@ -15,7 +15,9 @@ import {
   type OutputFormat,
 } from './images.js';
 import { withRetry, type RetryInfo } from './retry.js';
+import { makeCompare } from './staging/compare.js';
 import { addDisclosure } from './staging/disclosure.js';
+import { addLabel, type LabelOptions } from './staging/label.js';
 import type { ResolvedProvider } from '../providers/registry.js';
 import type { EditOptions, ProviderImage } from '../providers/types.js';
 
@@ -36,6 +38,10 @@ export interface EditJob {
   readonly options?: EditOptions;
   /** Write the "virtually staged" XMP disclosure into the result (default true; `--no-disclosure`). */
   readonly disclosure?: boolean;
+  /** A visible label drawn into the result (`--label`). */
+  readonly label?: LabelOptions;
+  /** Also make the before/after image (`--compare`): EditOutcome.compare. */
+  readonly compare?: boolean;
   /** Ctrl-C, a closed connection. The edit deadline is added here. */
   readonly signal?: AbortSignal;
   readonly onRetry?: (info: RetryInfo) => void;
@@ -55,6 +61,8 @@ export interface EditOutcome {
   readonly text?: string;
   readonly mock: boolean;
   readonly fallback?: 'mock';
+  /** The before/after JPEG, when the job asked for it. */
+  readonly compare?: Buffer;
 }
 
 /** The prompt to send: trimmed, and the configured default when empty. */
@@ -116,8 +124,13 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
 
   const output = await encodeOutput(result.data, format, provider.id);
   const model = result.model ?? provider.model;
-  // Post-processing on the result bytes; the disclosure goes last, as it adds the only metadata.
-  const data = job.disclosure === false ? output.data : addDisclosure(output.data, format, { providerId: provider.id, model });
+  // Post-processing on the result bytes: the label (re-encodes), the before/after from the
+  // labelled result, and the disclosure last, as it adds the only metadata.
+  const labelled = job.label ? await addLabel(output.data, format, job.label) : output.data;
+  const compared = job.compare ? await makeCompare(job.image.data, labelled) : undefined;
+  const disclosure = { providerId: provider.id, model };
+  const disclose = (bytes: Buffer, as: OutputFormat) => (job.disclosure === false ? bytes : addDisclosure(bytes, as, disclosure));
+  const data = disclose(labelled, format);
   return {
     data,
     mimeType: output.mimeType,
@@ -131,5 +144,6 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
     ...(result.requestId ? { requestId: result.requestId } : {}),
     ...(result.text ? { text: result.text } : {}),
     ...(resolved.fallback ? { fallback: resolved.fallback } : {}),
+    ...(compared ? { compare: disclose(compared, 'jpeg') } : {}),
   };
 }

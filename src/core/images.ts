@@ -139,7 +139,8 @@ export async function prepareForProvider(
   }
 }
 
-function encode(pipeline: import('sharp').Sharp, format: OutputFormat): import('sharp').Sharp {
+/** The one place output encoding settings live (quality, chroma). */
+export function encode(pipeline: import('sharp').Sharp, format: OutputFormat): import('sharp').Sharp {
   if (format === 'jpeg') return pipeline.jpeg({ quality: JPEG_QUALITY, mozjpeg: false });
   if (format === 'webp') return pipeline.webp({ quality: JPEG_QUALITY });
   return pipeline.png();

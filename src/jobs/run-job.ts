@@ -23,6 +23,7 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
         references,
         ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
         disclosure: input.disclosure ?? true,
+        ...(input.label ? { label: input.label } : {}),
         signal,
       },
       config,

@@ -5,6 +5,7 @@
  * restart) and BullMQ on Redis (shared by any number of servers and workers).
  */
 import type { ImageInput } from '../core/edit.js';
+import type { LabelOptions } from '../core/staging/label.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { ProviderKeys } from '../providers/registry.js';
 
@@ -21,6 +22,8 @@ export interface JobInput {
   readonly provider?: string;
   /** Write the "virtually staged" disclosure into the result (on unless false). */
   readonly disclosure?: boolean;
+  /** A visible label drawn into the result. */
+  readonly label?: LabelOptions;
   /** Keys brought by the request; they are used for this job only. */
   readonly keys?: ProviderKeys;
   /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */

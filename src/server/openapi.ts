@@ -8,6 +8,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import { DEFAULT_PROMPT } from '../core/settings.js';
 import { LISTED_PROVIDER_IDS } from '../providers/provider-id.js';
 import { listPresets, ROOM_IDS, STYLE_IDS } from '../core/staging/prompt.js';
+import { LABEL_POSITIONS } from '../core/staging/label.js';
 import { VERSION } from '../version.js';
 import { ALLOWED_REQUEST_HEADERS } from './policies/cors.js';
 import { DEFAULT_MULTIPART_LIMITS } from './multipart.js';
@@ -46,6 +47,8 @@ const editForm = {
     style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
     disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
     declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
+    label: { type: 'string', maxLength: 100, description: 'Draw this text in a corner of the result, e.g. "Virtually staged".' },
+    label_position: { type: 'string', enum: [...LABEL_POSITIONS], default: 'bottom-right', description: 'The corner for `label`.' },
   },
   required: ['images'],
 };

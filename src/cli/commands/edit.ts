@@ -16,6 +16,7 @@ import { planBatch, type Plan } from '../../core/batch/plan.js';
 import { previewPlan } from '../../core/batch/preview.js';
 import { runBatch } from '../../core/batch/run-batch.js';
 import type { ItemContext } from '../../core/batch/run-item.js';
+import { parseLabel } from '../../core/staging/label.js';
 import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
 import { parseProvider, resolveProvider } from '../../providers/registry.js';
 import type { ProviderKind } from '../../providers/types.js';
@@ -33,6 +34,9 @@ export interface EditCommandOptions {
   declutter?: boolean;
   /** false with --no-disclosure (commander's negatable option). */
   disclosure?: boolean;
+  label?: string;
+  labelPosition?: string;
+  compare?: boolean;
   format?: string;
   aspectRatio?: string;
   seed?: string;
@@ -122,6 +126,7 @@ export async function editCommand(
   }
   // With a preset, the user's --prompt becomes an extra instruction inside it.
   prompt = buildStagingPrompt({ ...staging, prompt }) ?? prompt;
+  const label = parseLabel(options.label, options.labelPosition);
   // Planning needs only the id (for {provider}), so a dry run works without a key.
   const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
   const concurrency = parseConcurrency(options.concurrency, spec.kind);
@@ -148,6 +153,8 @@ export async function editCommand(
       ...(options.imageField ? { imageField: options.imageField } : {}),
     },
     disclosure: options.disclosure !== false,
+    ...(label ? { label } : {}),
+    ...(options.compare ? { compare: true } : {}),
   });
   const ctx: ItemContext = {
     run,

@@ -3,17 +3,16 @@
  * (A queued batch passes a runner that submits to the job queue and waits.)
  */
 import type { Config } from '../config.js';
-import { editImage, type ImageInput } from '../edit.js';
+import { editImage, type EditJob, type ImageInput } from '../edit.js';
 import type { ResolvedProvider } from '../../providers/registry.js';
 import type { EditOptions } from '../../providers/types.js';
 import type { ItemRunner } from './run-item.js';
 
-export interface LocalRunnerOptions {
+/** The prompt, references, options and post-processing every item of a batch shares. */
+export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label' | 'compare'> {
   prompt?: string;
   references: readonly ImageInput[];
   options: EditOptions;
-  /** See EditJob.disclosure. */
-  disclosure?: boolean;
 }
 
 export function localRunner(resolved: ResolvedProvider, config: Config, job: LocalRunnerOptions): ItemRunner {
@@ -27,6 +26,8 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
         format: request.format,
         options: job.options,
         ...(job.disclosure !== undefined ? { disclosure: job.disclosure } : {}),
+        ...(job.label ? { label: job.label } : {}),
+        ...(job.compare ? { compare: true } : {}),
         signal: request.signal,
         onRetry: request.onRetry,
       },

@@ -18,7 +18,7 @@ import { checkExistingOutput } from './existing-output.js';
 export type EditItem = ItemRef;
 
 /** What a runner hands back: the result bytes and what the report and manifest say about them. */
-export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId'>;
+export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'>;
 
 export interface ItemRunRequest {
   item: EditItem;
@@ -84,6 +84,11 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
     });
     // No abort check here: a result that arrived is paid for, and writing it takes milliseconds.
     await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force || replaced !== undefined });
+    if (outcome.compare) {
+      const comparePath = path.resolve(ctx.cwd, compareOutput(item));
+      // Derived from a result we just wrote, so a leftover from an interrupted run is ours to replace.
+      await writeFileAtomic(comparePath, outcome.compare, { overwrite: true });
+    }
     return {
       status: 'done',
       item,
@@ -100,4 +105,10 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
   } catch (error) {
     return { status: 'failed', item, error: toFrameForgeError(error), attempts, durationMs: Math.round(performance.now() - started) };
   }
+}
+
+/** Where `--compare` puts the before/after image: `room.compare.jpg` beside the output of `room.jpg`. */
+export function compareOutput(item: EditItem): string {
+  const base = path.basename(item.input).replace(/\.[^.]*$/, '');
+  return path.join(path.dirname(item.output), `${base}.compare.jpg`);
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
+import { parseLabel, type LabelOptions } from '../../core/staging/label.js';
 import { buildStagingPrompt } from '../../core/staging/prompt.js';
 import { readMultipart, type MultipartLimits } from '../multipart.js';
 
@@ -20,6 +21,8 @@ export interface EditForm {
   prompt: string | undefined;
   /** Write the "virtually staged" disclosure into the result (on unless `disclosure=false`). */
   disclosure: boolean;
+  /** A visible label (`label`, `label_position`). */
+  label: LabelOptions | undefined;
   /** Every text field, for the fields a door adds (a job's webhook_url). */
   fields: Map<string, string>;
 }
@@ -55,5 +58,6 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
   };
   const prompt = buildStagingPrompt({ ...staging, prompt: userPrompt }, { room: 'room', style: 'style' }) ?? userPrompt;
   const disclosure = fields.get('disclosure') === undefined || isTrue(fields.get('disclosure'), 'disclosure');
-  return { image, references, provider: fields.get('provider'), prompt, disclosure, fields };
+  const label = parseLabel(fields.get('label'), fields.get('label_position') || undefined, { text: 'label', position: 'label_position' });
+  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, fields };
 }

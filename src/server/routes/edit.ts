@@ -29,7 +29,7 @@ export function editHandler(options: EditRouteOptions): Handler {
   return async (ctx) => {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure } = await readEditForm(req, options);
+    const { image, references, provider, prompt, disclosure, label } = await readEditForm(req, options);
     const resolved = await resolve(provider, config, keys, { serverKeys: !config.requireClientKeys });
     const outcome = await editImage(
       resolved,
@@ -38,6 +38,7 @@ export function editHandler(options: EditRouteOptions): Handler {
         references,
         ...(prompt !== undefined ? { prompt } : {}),
         disclosure,
+        ...(label ? { label } : {}),
         signal: ctx.signal,
       },
       config,
