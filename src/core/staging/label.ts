@@ -31,7 +31,7 @@ export function parseLabel(text: string | undefined, position: string | undefine
     if (text !== undefined) throw new FrameForgeError('usage', `${fields.text} needs some text.`, { subject: fields.text });
     return undefined;
   }
-  if ([...trimmed].length > MAX_LABEL_LENGTH || /[\u0000-\u001f]/.test(trimmed)) {
+  if ([...trimmed].length > MAX_LABEL_LENGTH || [...trimmed].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new FrameForgeError('usage', `${fields.text} must be one line of at most ${MAX_LABEL_LENGTH} characters.`, { subject: fields.text });
   }
   return { text: trimmed, position: (position as LabelPosition | undefined) ?? DEFAULT_LABEL_POSITION };
