@@ -107,9 +107,19 @@ Examples:
     .description('run the HTTP API')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or SERVER_HOST)')
     .option('--port <port>', 'port to listen on (default 8000, or SERVER_PORT)')
+    .option('--no-worker', 'with REDIS_URL: only take requests; `frameforge worker` processes run the jobs')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.js');
       setExit(await serveCommand(options, globals(), io));
+    });
+
+  program
+    .command('worker')
+    .description('run queued jobs from Redis (REDIS_URL), as many at once as --concurrency; run any number, anywhere')
+    .option('-c, --concurrency <n>', 'jobs run at once (default JOB_CONCURRENCY, 4)')
+    .action(async (options) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      setExit(await workerCommand(options, globals(), io));
     });
 
   program

@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   // Jobs.
   not_ready: { status: 409, exit: 1, retryable: true },
   job_cancelled: { status: 410, exit: 1 },
+  job_keys_need_secret: { status: 400, exit: 2 },
 
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },

@@ -39,6 +39,10 @@ export interface Settings {
   requireClientKeys: boolean;
   jobTtlSeconds: number;
   jobConcurrency: number;
+  redisUrl?: string;
+  jobKeySecret?: string;
+  jobLockMs: number;
+  jobStalledIntervalMs: number;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -88,6 +92,27 @@ function httpUrl(raw: unknown, name: string): string {
   }
   if (url.username || url.password) throw invalidSecret(name, 'a URL without credentials in it');
   return raw.trim().replace(/\/+$/, '');
+}
+
+/** redis://[user:password@]host[:port][/db] or rediss:// (TLS); the password makes the whole URL a secret. */
+function redisUrl(raw: unknown, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = typeof raw === 'string' ? new URL(raw.trim()) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw invalidSecret(name, 'a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  }
+  return (raw as string).trim();
+}
+
+function longSecret(raw: unknown, name: string): string {
+  if (typeof raw !== 'string' || raw.trim().length < 32 || /\s/.test(raw.trim())) {
+    throw invalidSecret(name, 'at least 32 characters without spaces (e.g. `openssl rand -base64 32`)');
+  }
+  return raw.trim();
 }
 
 function integer(min: number, max: number) {
@@ -246,6 +271,14 @@ export const SETTINGS = [
     description: 'How long a job, its input and its result are kept (counted from submission, and again from its end).' }),
   spec({ key: 'jobConcurrency', env: ['JOB_CONCURRENCY'], parse: integer(1, 1000),
     description: 'Jobs one process runs at once: the embedded queue of `serve`, or a `frameforge worker` without --concurrency.' }),
+  spec({ key: 'redisUrl', env: ['REDIS_URL'], secret: true, parse: redisUrl,
+    description: 'Run jobs through BullMQ on this Redis (redis:// or rediss://): `frameforge worker` processes run them; without it `serve` runs jobs in-process.' }),
+  spec({ key: 'jobKeySecret', env: ['JOB_KEY_SECRET'], secret: true, parse: longSecret,
+    description: 'Encrypts (AES-256-GCM) the provider keys a job brings before they reach Redis; without it such jobs are refused when REDIS_URL is set.' }),
+  spec({ key: 'jobLockMs', env: ['JOB_LOCK_DURATION_MS'], parse: integer(500, 600_000),
+    description: "A worker's lock on a running job, renewed every half of it; a job whose worker died is taken up again after it expires (BullMQ lockDuration)." }),
+  spec({ key: 'jobStalledIntervalMs', env: ['JOB_STALLED_INTERVAL_MS'], parse: integer(500, 600_000),
+    description: 'How often workers look for jobs whose worker died (BullMQ stalledInterval); recovery takes up to about two of these after the lock expires.' }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -268,6 +301,8 @@ export const DEFAULT_SETTINGS: Settings = {
   requireClientKeys: false,
   jobTtlSeconds: 86_400,
   jobConcurrency: 4,
+  jobLockMs: 30_000,
+  jobStalledIntervalMs: 30_000,
 };
 
 /** Names of the settings whose values must never be shown. */

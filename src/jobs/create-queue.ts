@@ -1,19 +1,32 @@
-/** Chooses the job backend once, at startup: in-memory without REDIS_URL. */
+/**
+ * Chooses the job backend once, at startup: in-memory without REDIS_URL,
+ * BullMQ on Redis with it (plus a worker in this process unless `noWorker`).
+ */
 import type { Config } from '../core/config.js';
 import type { resolveProvider } from '../providers/registry.js';
 import { createMemoryQueue } from './memory-queue.js';
+import type { ErrorSink } from './redis-connection.js';
 import { createJobRunner } from './run-job.js';
 import type { JobQueue } from './types.js';
 
 export interface CreateQueueOptions {
   /** Tests wrap the registry's resolveProvider to observe requests. */
   resolveProvider?: typeof resolveProvider;
+  /** With REDIS_URL: only take requests, leave the running to `frameforge worker`s. */
+  noWorker?: boolean;
+  /** Where Redis connection trouble is reported (it is retried, never fatal). */
+  onError?: ErrorSink;
 }
 
 export async function createJobQueue(config: Config, options: CreateQueueOptions = {}): Promise<JobQueue> {
-  return createMemoryQueue({
-    run: createJobRunner(config, options.resolveProvider),
-    concurrency: config.jobConcurrency,
-    ttlMs: config.jobTtlSeconds * 1000,
-  });
+  const run = createJobRunner(config, options.resolveProvider);
+  const { redisUrl } = config;
+  if (!redisUrl) return createMemoryQueue({ run, concurrency: config.jobConcurrency, ttlMs: config.jobTtlSeconds * 1000 });
+  const onError = options.onError ?? (() => {});
+  const { createRedisQueue } = await import('./redis-queue.js');
+  const redisConfig = { ...config, redisUrl };
+  if (options.noWorker) return createRedisQueue({ config: redisConfig, onError });
+  const { startWorker } = await import('./worker.js');
+  const worker = await startWorker({ config: redisConfig, concurrency: config.jobConcurrency, onError, run });
+  return createRedisQueue({ config: redisConfig, onError, worker });
 }

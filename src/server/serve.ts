@@ -39,6 +39,8 @@ export interface ServeOptions {
    * one that is passed in stays the caller's to close.
    */
   jobs?: JobQueue;
+  /** With REDIS_URL: run no worker in this process (`serve --no-worker`). */
+  noWorker?: boolean;
 }
 
 export interface RunningServer {
@@ -73,7 +75,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       level: config.logLevel,
       ...(config.logFormat ? { format: config.logFormat } : {}),
       ...(options.logSink ? { sink: options.logSink } : {}),
-      secrets: [config.googleApiKey, config.falKey],
+      secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret],
     });
   // Contract 3's 5 minutes, unless the operator gave edits longer (EDIT_TIMEOUT_SECONDS): a
   // longer provider deadline cut short by the route would be a setting that silently does nothing.
@@ -85,6 +87,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     options.jobs ??
     (await (await import('../jobs/create-queue.js')).createJobQueue(config, {
       ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
+      ...(options.noWorker ? { noWorker: true } : {}),
+      // Redis trouble is retried by the client; it is logged, never fatal.
+      onError: (what, error) => log.warn(`${what}: ${error.message}`),
     }));
   let inFlight = 0;
   let draining = false;

@@ -6,6 +6,7 @@
  * is run.ts's to handle (exit at once).
  */
 import { loadConfig, type Config } from '../../core/config.js';
+import { FrameForgeError } from '../../core/errors.js';
 import { parseProvider } from '../../providers/registry.js';
 import type { CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
@@ -13,6 +14,20 @@ import type { GlobalOptions } from '../main.js';
 export interface ServeCommandOptions {
   host?: string;
   port?: string;
+  /** Commander's `--no-worker`: false when given. */
+  worker?: boolean;
+}
+
+/** The JSON (or, on a terminal, pretty) logger of `serve` and `worker`, scrubbing every configured secret. */
+export async function serverLogger(config: Config, io: CliIO) {
+  const { createLogger } = await import('../../server/logger.js');
+  return createLogger({
+    level: config.logLevel,
+    format: config.logFormat ?? (io.stderr.isTTY ? 'pretty' : 'json'),
+    // The real stderr gets the batched writer; an injected one (tests) gets each line.
+    ...(io.stderr === process.stderr ? {} : { sink: (line: string) => void io.stderr.write(`${line}\n`) }),
+    secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret],
+  });
 }
 
 /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
@@ -53,18 +68,14 @@ export async function serveCommand(options: ServeCommandOptions, globals: Global
   // An unusable default provider is a configuration error now, not a 400 on every edit later.
   parseProvider(config.defaultProvider, config);
 
+  if (options.worker === false && !config.redisUrl) {
+    throw new FrameForgeError('usage', '--no-worker needs REDIS_URL: without it, jobs run inside serve.', { subject: 'REDIS_URL' });
+  }
   const { serve } = await import('../../server/serve.js');
-  const { createLogger } = await import('../../server/logger.js');
-  const logger = createLogger({
-    level: config.logLevel,
-    format: config.logFormat ?? (io.stderr.isTTY ? 'pretty' : 'json'),
-    // The real stderr gets the batched writer; an injected one (tests) gets each line.
-    ...(io.stderr === process.stderr ? {} : { sink: (line: string) => void io.stderr.write(`${line}\n`) }),
-    secrets: [config.googleApiKey, config.falKey],
-  });
+  const logger = await serverLogger(config, io);
   for (const warning of startupWarnings(config)) logger.warn(warning);
 
-  const server = await serve({ config, logger });
+  const server = await serve({ config, logger, ...(options.worker === false ? { noWorker: true } : {}) });
   io.stdout.write(`${server.url}\n`);
 
   await new Promise<void>((resolve) => {

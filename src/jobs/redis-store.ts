@@ -1,0 +1,119 @@
+/**
+ * Where a Redis-backed job keeps its data: our own keys, each with the job's
+ * TTL (never BullMQ's job data or return value, which outlive any TTL: see
+ * docs/jobs-notes.md). The record is JSON; the input and the result are
+ * hashes of raw bytes, so images are never base64'd.
+ *
+ *   frameforge:job:<id>          the record (JSON)
+ *   frameforge:job:<id>:input    meta (JSON, keys sealed) + img0..imgN
+ *   frameforge:job:<id>:result   meta (JSON) + data
+ *   frameforge:job:<id>:cancel   set when a cancel was asked for
+ *   frameforge:job-events        channel: every record change
+ *   frameforge:job-cancels       channel: ids to abort wherever they run
+ */
+import type { Redis } from 'ioredis';
+import type { ProviderKeys } from '../providers/registry.js';
+import { openKeys, sealKeys } from './key-box.js';
+import type { JobInput, JobRecord, JobResult } from './types.js';
+
+export const PREFIX = 'frameforge';
+export const EVENTS_CHANNEL = `${PREFIX}:job-events`;
+export const CANCEL_CHANNEL = `${PREFIX}:job-cancels`;
+
+const recordKey = (id: string) => `${PREFIX}:job:${id}`;
+const inputKey = (id: string) => `${PREFIX}:job:${id}:input`;
+const resultKey = (id: string) => `${PREFIX}:job:${id}:result`;
+const cancelKey = (id: string) => `${PREFIX}:job:${id}:cancel`;
+
+interface InputMeta {
+  names: string[];
+  prompt?: string;
+  provider?: string;
+  disclosure?: boolean;
+  serverKeys?: boolean;
+  /** Sealed with JOB_KEY_SECRET (key-box.ts); never plain. */
+  keys?: string;
+}
+
+export class RedisJobStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlMs: number,
+    private readonly keySecret: string | undefined,
+  ) {}
+
+  /** Writes the record and the input in one transaction, both with the TTL. */
+  async create(record: JobRecord, input: JobInput): Promise<void> {
+    const hasKeys = Boolean(input.keys && (input.keys.google || input.keys.fal));
+    const meta: InputMeta = {
+      names: input.images.map((image) => image.name),
+      ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
+      ...(input.provider !== undefined ? { provider: input.provider } : {}),
+      ...(input.disclosure !== undefined ? { disclosure: input.disclosure } : {}),
+      ...(input.serverKeys !== undefined ? { serverKeys: input.serverKeys } : {}),
+      ...(hasKeys ? { keys: sealKeys(input.keys as ProviderKeys, this.keySecret!, record.id) } : {}),
+    };
+    const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta)];
+    input.images.forEach((image, i) => fields.push(`img${i}`, image.data));
+    await this.redis
+      .multi()
+      .set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs)
+      .hset(inputKey(record.id), ...fields)
+      .pexpire(inputKey(record.id), this.ttlMs)
+      .exec();
+  }
+
+  async record(id: string): Promise<JobRecord | undefined> {
+    const raw = await this.redis.get(recordKey(id));
+    return raw ? (JSON.parse(raw) as JobRecord) : undefined;
+  }
+
+  /** Replaces the record; a job that ended gets a fresh TTL, one still going keeps its own. */
+  async saveRecord(record: JobRecord, fresh: boolean): Promise<void> {
+    if (fresh) await this.redis.set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs);
+    else await this.redis.set(recordKey(record.id), JSON.stringify(record), 'KEEPTTL');
+  }
+
+  async input(id: string): Promise<JobInput | undefined> {
+    const hash = await this.redis.hgetallBuffer(inputKey(id));
+    const metaRaw = hash.meta;
+    if (!metaRaw) return undefined;
+    const meta = JSON.parse(metaRaw.toString('utf8')) as InputMeta;
+    return {
+      images: meta.names.map((name, i) => ({ name, data: hash[`img${i}`] ?? Buffer.alloc(0) })),
+      ...(meta.prompt !== undefined ? { prompt: meta.prompt } : {}),
+      ...(meta.provider !== undefined ? { provider: meta.provider } : {}),
+      ...(meta.disclosure !== undefined ? { disclosure: meta.disclosure } : {}),
+      ...(meta.serverKeys !== undefined ? { serverKeys: meta.serverKeys } : {}),
+      ...(meta.keys ? { keys: openKeys(meta.keys, this.keySecret, id) } : {}),
+    };
+  }
+
+  async dropInput(id: string): Promise<void> {
+    await this.redis.del(inputKey(id));
+  }
+
+  async saveResult(id: string, result: JobResult): Promise<void> {
+    const { data, ...meta } = result;
+    await this.redis.multi().hset(resultKey(id), 'meta', JSON.stringify(meta), 'data', data).pexpire(resultKey(id), this.ttlMs).exec();
+  }
+
+  async result(id: string): Promise<JobResult | undefined> {
+    const [metaRaw, data] = await this.redis.hmgetBuffer(resultKey(id), 'meta', 'data');
+    if (!metaRaw || !data) return undefined;
+    return { ...(JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data'>), data };
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.redis.set(cancelKey(id), '1', 'PX', this.ttlMs);
+    await this.redis.publish(CANCEL_CHANNEL, id);
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    return (await this.redis.exists(cancelKey(id))) === 1;
+  }
+
+  async publish(record: JobRecord): Promise<void> {
+    await this.redis.publish(EVENTS_CHANNEL, JSON.stringify(record));
+  }
+}
