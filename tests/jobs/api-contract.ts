@@ -109,10 +109,11 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
     it('forgets a job, its record and its result after JOB_TTL_SECONDS', async () => {
       await withServer(start, { jobTtlSeconds: 1 }, async (url) => {
         const { id } = await submit(url);
-        await waitFor(url, id, ['succeeded']);
+        // On a loaded machine the job may expire before a poll sees it end: until it is gone,
+        // its result is either not ready (409) or there (200), never anything else.
         await poll(async () => {
           const res = await fetch(`${url}/api/jobs/${id}/result`);
-          if (res.status !== 404) expect(res.status).toBe(200);
+          if (res.status !== 404) expect([200, 409]).toContain(res.status);
           return res.status === 404 ? true : undefined;
         });
         expect((await fetch(`${url}/api/jobs/${id}`)).status).toBe(404);
