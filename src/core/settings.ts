@@ -43,6 +43,9 @@ export interface Settings {
   jobKeySecret?: string;
   jobLockMs: number;
   jobStalledIntervalMs: number;
+  maxConcurrentEdits: number;
+  maxQueuedEdits: number;
+  minUploadBytesPerSecond: number;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -279,6 +282,12 @@ export const SETTINGS = [
     description: "A worker's lock on a running job, renewed every half of it; a job whose worker died is taken up again after it expires (BullMQ lockDuration)." }),
   spec({ key: 'jobStalledIntervalMs', env: ['JOB_STALLED_INTERVAL_MS'], parse: integer(500, 600_000),
     description: 'How often workers look for jobs whose worker died (BullMQ stalledInterval); recovery takes up to about two of these after the lock expires.' }),
+  spec({ key: 'maxConcurrentEdits', env: ['MAX_CONCURRENT_EDITS'], parse: integer(1, 10_000),
+    description: 'Edits the server works on at once (upload, provider call, encoding); each may hold up to 50 MB of upload.' }),
+  spec({ key: 'maxQueuedEdits', env: ['MAX_QUEUED_EDITS'], parse: integer(0, 100_000),
+    description: 'Edits waiting for a slot, in arrival order, their bodies unread; past that, 503 server_busy with Retry-After.' }),
+  spec({ key: 'minUploadBytesPerSecond', env: ['MIN_UPLOAD_BYTES_PER_SECOND'], parse: integer(0, 1_000_000_000),
+    description: 'An upload slower than this, averaged over 30 s, gets 408 and its slot back (0 = no minimum).' }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -303,6 +312,9 @@ export const DEFAULT_SETTINGS: Settings = {
   jobConcurrency: 4,
   jobLockMs: 30_000,
   jobStalledIntervalMs: 30_000,
+  maxConcurrentEdits: 8,
+  maxQueuedEdits: 32,
+  minUploadBytesPerSecond: 16 * 1024,
 };
 
 /** Names of the settings whose values must never be shown. */

@@ -15,6 +15,7 @@ import { createCors } from './policies/cors.js';
 import type { Logger } from './logger.js';
 import type { MultipartLimits } from './multipart.js';
 import { createRateLimiter, type RateLimiter } from './policies/rate-limit.js';
+import type { Admission } from './policies/admission.js';
 import type { AccessTokens } from './policies/tokens.js';
 import { RequestScope, type ScopeOptions } from './request-scope.js';
 import { createRoutes, type RouteOptions } from './routes/index.js';
@@ -30,6 +31,10 @@ export interface AppOptions {
   log: Logger;
   limits: MultipartLimits;
   uploadIdleMs: number;
+  /** The window MIN_UPLOAD_BYTES_PER_SECOND is averaged over (30 s by default). */
+  uploadRateWindowMs?: number;
+  /** Edit slots to share with another door (a job runner); made from the config otherwise. */
+  admission?: Admission;
   apiTimeoutMs: number;
   editTimeoutMs: number;
   resolveProvider?: RouteOptions['resolveProvider'];
@@ -202,7 +207,9 @@ async function withDeadline(scope: RequestScope, route: Route, work: Promise<voi
   const timer = setTimeout(() => {
     expired = true;
     const seconds = Math.round(route.timeoutMs / 1000);
-    const error = !req.complete
+    const error = scope.queued
+      ? new FrameForgeError('server_busy', `The edit waited ${seconds} s for a free slot.`, { retryAfter: 30, hint: 'Try again later.' })
+      : !req.complete
       ? new FrameForgeError('request_timeout', `The request was not received within ${seconds} s.`)
       : route.limit === 'edit'
         ? new FrameForgeError('provider_timeout', `The edit did not finish within ${seconds} s.`, { hint: 'Try again later.' })

@@ -3,7 +3,10 @@
  * limit while reading: the moment a file passes 10 MB, the body passes 50 MB
  * or the part counts run over, it rejects and stops reading; the caller
  * answers 413 and closes the connection instead of draining the rest.
- * A body that stops arriving for `idleMs` is rejected with 408.
+ * A body that stops arriving for `idleMs`, or arrives slower than
+ * `minBytesPerSecond` over a window of `rateWindowMs`, is rejected with 408:
+ * a trickling client would otherwise hold its edit slot (and its memory)
+ * for the whole route deadline.
  * Files are kept as Buffers: the core checks them by their bytes, not by
  * the name or type the client declared.
  */
@@ -48,6 +51,9 @@ export interface ReadMultipartOptions {
   /** Field names that may carry files; a file in any other field is refused. */
   fileFields: ReadonlySet<string>;
   idleMs: number;
+  /** 0 or unset: no minimum. Checked once a window, over that window's bytes. */
+  minBytesPerSecond?: number;
+  rateWindowMs?: number;
 }
 
 function mb(bytes: number): string {
@@ -83,11 +89,13 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     let settled = false;
     let parser: busboy.Busboy;
     let idle: NodeJS.Timeout | undefined;
+    let rateCheck: NodeJS.Timeout | undefined;
 
     const finish = (error?: FrameForgeError) => {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
+      clearInterval(rateCheck);
       req.off('data', onData);
       req.off('close', onClose);
       req.off('error', onClose);
@@ -184,7 +192,27 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     req.on('close', onClose);
     req.on('error', onClose);
     armIdle();
+    const minRate = options.minBytesPerSecond ?? 0;
+    const windowMs = options.rateWindowMs ?? 30_000;
+    if (minRate > 0) {
+      let atWindowStart = 0;
+      rateCheck = setInterval(() => {
+        const rate = ((received - atWindowStart) * 1000) / windowMs;
+        atWindowStart = received;
+        if (rate < minRate) finish(tooSlow(rate, minRate, windowMs));
+      }, windowMs);
+    }
     req.pipe(parser);
+  });
+}
+
+function kb(bytesPerSecond: number): string {
+  return `${Math.round((bytesPerSecond / 1024) * 10) / 10} KB/s`;
+}
+
+function tooSlow(rate: number, minRate: number, windowMs: number): FrameForgeError {
+  return new FrameForgeError('request_timeout', `The upload was too slow: ${kb(rate)} over the last ${windowMs / 1000} s, under this server's minimum of ${kb(minRate)}.`, {
+    hint: 'Send the image over a faster connection, or a smaller one.',
   });
 }
 

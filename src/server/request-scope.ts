@@ -55,6 +55,7 @@ export class RequestScope implements RequestContext {
   params: Readonly<Record<string, string>> = NO_PARAMS;
   /** Set by the app when the request carried a valid access token. */
   tokenId: string | undefined;
+  queued = false;
   private readonly started = performance.now();
   private extra: LogFields | undefined;
   private controller: AbortController | undefined;

@@ -26,6 +26,10 @@ export interface ServeOptions {
   limits?: Partial<MultipartLimits>;
   /** An upload that sends nothing for this long is cut off with 408 (default 30 s). */
   uploadIdleMs?: number;
+  /** The window MIN_UPLOAD_BYTES_PER_SECOND is averaged over (default 30 s; tests shorten it). */
+  uploadRateWindowMs?: number;
+  /** Edit slots shared with another door (a job runner in this process); made from the config otherwise. */
+  admission?: AppOptions['admission'];
   /** Deadline for health, providers, openapi (default 30 s). */
   apiTimeoutMs?: number;
   /** Deadline for an edit, upload included (default 5 min, or EDIT_TIMEOUT_SECONDS when that is longer). */
@@ -99,6 +103,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     log,
     limits: { ...DEFAULT_MULTIPART_LIMITS, ...options.limits },
     uploadIdleMs: options.uploadIdleMs ?? 30 * SECOND,
+    ...(options.uploadRateWindowMs ? { uploadRateWindowMs: options.uploadRateWindowMs } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
     apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
     editTimeoutMs,
     tokens,

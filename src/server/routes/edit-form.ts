@@ -30,6 +30,9 @@ export interface EditForm {
 export interface EditFormOptions {
   limits: MultipartLimits;
   uploadIdleMs: number;
+  /** An upload slower than this over `uploadRateWindowMs` is refused with 408 (MIN_UPLOAD_BYTES_PER_SECOND). */
+  minUploadBytesPerSecond?: number;
+  uploadRateWindowMs?: number;
 }
 
 /** A form checkbox: `true`/`1`/`on`/`yes` or `false`/`0`/`off`/`no`/empty; anything else is refused. */
@@ -41,7 +44,13 @@ export function isTrue(value: string | undefined, field: string): boolean {
 }
 
 export async function readEditForm(req: IncomingMessage, options: EditFormOptions): Promise<EditForm> {
-  const form = await readMultipart(req, { limits: options.limits, fileFields: IMAGE_FIELDS, idleMs: options.uploadIdleMs });
+  const form = await readMultipart(req, {
+    limits: options.limits,
+    fileFields: IMAGE_FIELDS,
+    idleMs: options.uploadIdleMs,
+    ...(options.minUploadBytesPerSecond ? { minBytesPerSecond: options.minUploadBytesPerSecond } : {}),
+    ...(options.uploadRateWindowMs ? { rateWindowMs: options.uploadRateWindowMs } : {}),
+  });
   const [image, ...references] = form.files.map((f): ImageInput => ({ data: f.data, name: f.name }));
   if (!image) {
     throw new FrameForgeError('missing_image', 'No image was sent.', {

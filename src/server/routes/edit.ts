@@ -1,6 +1,8 @@
 /**
  * POST /api/edit: a thin door onto the same core `frameforge edit` calls.
- * Reads the form (streamed, limited), resolves the provider with this
+ * First takes an edit slot (admission control: a full server answers 503
+ * before reading any of the body), then reads the form (streamed, limited,
+ * at a minimum rate), resolves the provider with this
  * request's keys, runs editImage under the request's signal (a closed
  * connection cancels the provider call), and answers the image bytes.
  */
@@ -8,10 +10,11 @@ import type { Config } from '../../core/config.js';
 import { editImage } from '../../core/edit.js';
 import { resolveProvider } from '../../providers/registry.js';
 import type { MultipartLimits } from '../multipart.js';
+import { createAdmission, type Admission, type Release } from '../policies/admission.js';
 import { keysFromHeaders } from '../policies/request-keys.js';
 import { readEditForm } from './edit-form.js';
 import { sendImage } from './send-image.js';
-import type { Handler } from './types.js';
+import type { Handler, RequestContext } from './types.js';
 
 export { IMAGE_FIELDS, isTrue } from './edit-form.js';
 
@@ -19,6 +22,10 @@ export interface EditRouteOptions {
   config: Config;
   limits: MultipartLimits;
   uploadIdleMs: number;
+  /** The window MIN_UPLOAD_BYTES_PER_SECOND is averaged over (30 s; tests shorten it). */
+  uploadRateWindowMs?: number;
+  /** Edit slots shared with other doors; one from MAX_CONCURRENT_EDITS / MAX_QUEUED_EDITS otherwise. */
+  admission?: Admission;
   /** The registry's resolveProvider; tests pass a wrapper to see what the route asked for. */
   resolveProvider?: typeof resolveProvider;
 }
@@ -26,10 +33,26 @@ export interface EditRouteOptions {
 export function editHandler(options: EditRouteOptions): Handler {
   const { config } = options;
   const resolve = options.resolveProvider ?? resolveProvider;
+  const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
+  const formOptions = {
+    limits: options.limits,
+    uploadIdleMs: options.uploadIdleMs,
+    minUploadBytesPerSecond: config.minUploadBytesPerSecond,
+    uploadRateWindowMs: options.uploadRateWindowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS,
+  };
   return async (ctx) => {
+    const release = await admit(admission, ctx);
+    try {
+      await edit(ctx);
+    } finally {
+      release();
+    }
+  };
+
+  async function edit(ctx: RequestContext): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label } = await readEditForm(req, options);
+    const { image, references, provider, prompt, disclosure, label } = await readEditForm(req, formOptions);
     const resolved = await resolve(provider, config, keys, { serverKeys: !config.requireClientKeys });
     const outcome = await editImage(
       resolved,
@@ -53,5 +76,27 @@ export function editHandler(options: EditRouteOptions): Handler {
     for (const warning of outcome.warnings) ctx.log.log('warn', 'edit warning', { requestId: ctx.requestId, warning }, ctx.secrets);
     ctx.signal.throwIfAborted();
     sendImage(res, outcome);
-  };
+  }
+}
+
+/** 30 s, the issue's window: long enough that a mobile upload's pauses average out. */
+export const DEFAULT_UPLOAD_RATE_WINDOW_MS = 30_000;
+
+/**
+ * Waits for an edit slot. A full queue throws server_busy now (the body is
+ * never read); while queued the request is marked, so that its deadline
+ * answers 503 rather than a 408 about an upload we never started reading.
+ */
+async function admit(admission: Admission, ctx: RequestContext): Promise<Release> {
+  const entered = admission.enter(ctx.signal);
+  if (typeof entered === 'function') return entered;
+  const since = performance.now();
+  ctx.queued = true;
+  ctx.log.debug('edit queued', { requestId: ctx.requestId, active: admission.active, queued: admission.queued });
+  try {
+    return await entered;
+  } finally {
+    ctx.queued = false;
+    ctx.addLogFields({ queuedMs: Math.round(performance.now() - since) });
+  }
 }

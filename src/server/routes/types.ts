@@ -17,6 +17,8 @@ export interface RequestContext {
   log: Logger;
   /** Values this request carried that no log line may contain. */
   secrets: readonly string[];
+  /** True while the request waits for an edit slot (its deadline then answers 503, not 408). */
+  queued: boolean;
   /** Adds fields to this request's access-log line (provider, mock, ...). */
   addLogFields(fields: LogFields): void;
 }
