@@ -97,7 +97,7 @@ describe('admission control on POST /api/edit', () => {
     await reached(2);
     const queued = edit();
     // The server logs (at debug) when an edit joins the queue; then the next one finds it full.
-    while (!server.logs.some((l) => l.includes('"msg":"edit queued"'))) await new Promise((r) => setTimeout(r, 10));
+    await server.waitForLog((l) => l.msg === 'edit queued');
     // Headers only, declaring a 5 MB body that never comes: only an answer given before reading it can arrive.
     const busy = await rawRequest(server.url, requestHead(server.url, 5 * 1024 * 1024), [partHead('images', 'a.jpg')]);
     expect(busy.status).toBe(503);
@@ -145,19 +145,24 @@ function trickle(url: string, everyMs: number): Promise<{ status: number; body: 
 
 describe('minimum upload rate', () => {
   it('a trickled upload gets 408 request_timeout and its slot back', async () => {
-    const { server } = await observed({ maxConcurrentEdits: 1, maxQueuedEdits: 0 }, { uploadRateWindowMs: 1500 });
+    // The server's own limiter, made here so the test can see when the trickle holds the slot.
+    const admission = createAdmission({ maxActive: 1, maxQueued: 1 });
+    let entered: () => void;
+    const trickleEntered = new Promise<void>((resolve) => (entered = resolve));
+    const watched = { ...admission, enter: (signal?: AbortSignal) => (admission.active === 0 && entered(), admission.enter(signal)) };
+    const { server } = await observed({}, { uploadRateWindowMs: 1500, admission: watched });
     const slow = trickle(server.url, 200);
-    // While it holds the only slot, another edit is refused.
-    let refused = 0;
-    for (let i = 0; i < 100 && refused !== 503; i++) {
-      refused = (await postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }))).status;
-      if (refused !== 503) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(refused).toBe(503);
+    await trickleEntered;
+    // While the trickle holds the only slot, the next edit waits in the queue and the one after is refused.
+    const queued = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }));
+    await server.waitForLog((l) => l.msg === 'edit queued');
+    expect((await postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }))).status).toBe(503);
+
     const answer = await slow;
     expect(answer.status).toBe(408);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'request_timeout', detail: expect.stringContaining('too slow') });
-    expect((await postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'mock' }))).status).toBe(200);
+    // The slot it held goes to the edit that waited.
+    expect((await queued).status).toBe(200);
   });
 
   it('with the default 30 s window and 16 KB/s, a byte every 3 s gets 408', { timeout: 120_000 }, async () => {
