@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-// Caches compiled code between runs, so start-up stays fast (Node >= 22.1).
-import module from 'node:module';
-module.enableCompileCache?.();
+// First the Node version, with syntax older Nodes parse: on a Node the
+// dependencies do not support, one line saying what is needed, not a crash
+// deep inside one of them.
+import { readFileSync } from 'node:fs';
+import { nodeNeeded } from './node-check.js';
 
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const needed = nodeNeeded(pkg.engines.node, process.versions.node);
 const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+
+if (needed !== undefined) {
+  process.stderr.write(`FrameForge needs Node.js ${needed} or newer; this is Node ${process.versions.node}.\n`);
+  process.exitCode = 2;
+} else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Scripts call --version often; answering it needs no CLI framework.
-  const { readFileSync } = await import('node:fs');
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${version}\n`);
+  process.stdout.write(`${pkg.version}\n`);
 } else {
+  // Caches compiled code between runs, so start-up stays fast.
+  const module = await import('node:module');
+  module.enableCompileCache?.();
   const { run } = await import('../dist/cli/run.js');
   await run(args);
 }

@@ -53,7 +53,8 @@ describe('CI workflow', () => {
     const printed = execFileSync(process.execPath, ['-p', script!], { cwd: ROOT, encoding: 'utf8' }).trim();
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
     expect(printed).toMatch(/^\d+(\.\d+)*$/);
-    expect(pkg.engines.node).toMatch(new RegExp(`^>=\\s*${printed.replaceAll('.', '\\.')}`));
+    // ">=22.22.2" or "^22.22.2 || ^24.15.0 || >=26": the first alternative starts at the oldest version.
+    expect(pkg.engines.node).toMatch(new RegExp(`^(>=|\\^)\\s*${printed.replaceAll('.', '\\.')}(\\s|$)`));
   });
 
   test('runs lint, typecheck and the tests through .ci/run, and audits production dependencies', async () => {
