@@ -41,7 +41,7 @@ function jsonProgress(io: CliIO): BatchReporter {
       if (e.event === 'done') {
         writeJson(io, { event: 'done', ...e.item, ...e.details, mock: e.mock, ...(e.fallback ? { fallback: e.fallback } : {}), warnings: e.warnings });
       }
-      else if (e.event === 'skipped') writeJson(io, { event: 'skipped', ...e.item, reason: e.reason });
+      else if (e.event === 'skipped') writeJson(io, { event: 'skipped', ...e.item, reason: e.reason, ...(e.folder ? { folder: true } : {}) });
       else if (e.event === 'failed') writeJson(io, { event: 'failed', ...e.item, ...errorJson(e.error) });
       else writeJson(io, { event: 'cancelled', ...e.item });
     },
@@ -56,6 +56,7 @@ function jsonProgress(io: CliIO): BatchReporter {
         done: s.done,
         skipped: s.skipped,
         failed: s.failed,
+        ignored: s.ignored,
         ...(s.interrupted ? { interrupted: true, cancelled: s.cancelled } : {}),
         ...(s.remaining.length > 0 ? { remaining: s.remaining.length } : {}),
         ...(s.manifest ? { manifest: s.manifest } : {}),
@@ -114,7 +115,7 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
       } else if (e.event === 'skipped') {
         if (e.item.output !== undefined) skipped++;
         const why = e.reason.startsWith('output exists') ? `${e.item.output} exists (use --force to overwrite)` : e.reason;
-        io.stderr.write(`${c.yellow('skipped')} ${e.item.input}: ${why}\n`);
+        io.stderr.write(`${c.yellow(e.folder ? 'warning' : 'skipped')} ${e.item.input}: ${why}\n`);
       } else if (e.event === 'failed') {
         failed++;
         reportError(io, e.error, { verbose: options.verbose });
@@ -135,8 +136,10 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
         for (const item of s.remaining.slice(0, 10)) io.stderr.write(`  left: ${item.input}\n`);
         if (s.remaining.length > 10) io.stderr.write(`  ... and ${s.remaining.length - 10} more\n`);
         io.stderr.write('Run the same command again to finish them: finished items are skipped.\n');
-      } else if (s.total > 1) {
-        io.stderr.write(`Finished in ${seconds} s: ${s.done} edited, ${s.skipped} skipped, ${s.failed} failed.\n`);
+      } else if (s.total > 1 || s.ignored > 0) {
+        // Every count here is a number of lines printed above: edited, skipped (output exists), failed, and ignored.
+        const ignored = s.ignored > 0 ? `, ${s.ignored} ignored` : '';
+        io.stderr.write(`Finished in ${seconds} s: ${s.done} edited, ${s.skipped} skipped, ${s.failed} failed${ignored}.\n`);
         if (s.remaining.length > 0) io.stderr.write(`${s.remaining.length} not started because of the error above.\n`);
       }
       if (s.manifest && s.total > 0) io.stderr.write(`${c.dim(`manifest: ${s.manifest}`)}\n`);

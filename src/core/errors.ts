@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   usage: { status: 400, exit: 2 },
   invalid_config: { status: 500, exit: 2 },
   input_not_found: { status: 400, exit: 2 },
+  input_unreadable: { status: 400, exit: 2 },
   unknown_provider: { status: 404, exit: 2 },
   invalid_provider_id: { status: 400, exit: 2 },
   missing_api_key: { status: 401, exit: 2 },

@@ -9,17 +9,29 @@ import type { ImageInput } from './edit.js';
 /** Larger files are refused before they are read into memory. */
 export const MAX_INPUT_FILE_BYTES = 200 * 1024 * 1024;
 
+/** A file-system error on an input, as the error a user can act on. */
+function inputError(error: unknown, name: string): FrameForgeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new FrameForgeError('input_not_found', `${name} does not exist.`, { subject: name, cause: error });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new FrameForgeError('input_unreadable', `Cannot read ${name}: permission denied.`, {
+      subject: name,
+      cause: error,
+      hint: 'Check the permissions of the file and of the folders above it.',
+    });
+  }
+  return new FrameForgeError('input_unreadable', `Cannot read ${name} (${code ?? (error as Error).message}).`, { subject: name, cause: error });
+}
+
 /** `filePath` is opened; `name` (the path as the user gave it) is what messages show. */
 export async function readInputFile(filePath: string, name: string = filePath): Promise<ImageInput> {
   let info;
   try {
     info = await stat(filePath);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FrameForgeError('input_not_found', code === 'ENOENT' ? `${name} does not exist.` : `Cannot read ${name} (${code}).`, {
-      subject: name,
-      cause: error,
-    });
+    throw inputError(error, name);
   }
   if (!info.isFile()) {
     throw new FrameForgeError('usage', `${name} is not a file.`, { subject: name });
@@ -29,5 +41,10 @@ export async function readInputFile(filePath: string, name: string = filePath): 
       subject: name,
     });
   }
-  return { data: await readFile(filePath), name };
+  // Between the stat and the read the file may go (a batch runs for minutes) or be locked away.
+  try {
+    return { data: await readFile(filePath), name };
+  } catch (error) {
+    throw inputError(error, name);
+  }
 }

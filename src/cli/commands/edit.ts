@@ -167,7 +167,7 @@ export async function editCommand(
   for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
   const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
   try {
-    const { summary, configError } = await runBatch(plan, ctx, {
+    const { summary, configError, errors } = await runBatch(plan, ctx, {
       reporter: progress,
       manifest,
       manifestPath,
@@ -177,6 +177,8 @@ export async function editCommand(
     });
     if (summary.interrupted) return 130;
     if (configError) return configError.exitCode;
+    // Nothing could even be tried (the one file named does not exist): a usage error, as for a single edit.
+    if (summary.failed > 0 && summary.done + summary.skipped === 0 && errors.every((e) => e.exitCode === 2)) return 2;
     return summary.failed > 0 ? 1 : 0;
   } finally {
     manifest?.close();
@@ -197,6 +199,6 @@ async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promi
     else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
   }
   if (options.json) writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length });
-  else io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} not images. Nothing was called or written.\n`);
+  else io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} ignored. Nothing was called or written.\n`);
   return 0;
 }

@@ -13,7 +13,7 @@ export interface ItemRef {
 
 export type BatchEvent =
   | { event: 'done'; item: ItemRef; details: Record<string, unknown>; warnings: string[]; mock: boolean; fallback?: string }
-  | { event: 'skipped'; item: { input: string; output?: string }; reason: string }
+  | { event: 'skipped'; item: { input: string; output?: string }; reason: string; folder?: boolean }
   | { event: 'failed'; item: ItemRef; error: FrameForgeError }
   | { event: 'cancelled'; item: ItemRef };
 
@@ -23,6 +23,8 @@ export interface BatchSummary {
   skipped: number;
   failed: number;
   cancelled: number;
+  /** Files met in folders and not edited (not images, duplicates) and folders that could not be read. */
+  ignored: number;
   /** Items not finished because of Ctrl-C (or a configuration error): cancelled in flight plus never started. */
   remaining: ItemRef[];
   interrupted: boolean;

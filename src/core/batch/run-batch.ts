@@ -27,7 +27,16 @@ export interface BatchOutcome {
   summary: BatchSummary;
   /** The configuration error (exit code 2) that stopped the batch, if one did. */
   configError?: FrameForgeError;
+  /** The errors of the items that failed. */
+  errors: FrameForgeError[];
 }
+
+/**
+ * Exit-2 errors about one input (it vanished, cannot be read, is a folder):
+ * that item fails and the others go on. Every other exit-2 error is about the
+ * setup (a key, the provider, an option) and would fail every item alike.
+ */
+const INPUT_ERRORS: ReadonlySet<string> = new Set(['input_not_found', 'input_unreadable', 'usage']);
 
 export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Promise<BatchOutcome> {
   const { reporter, manifest, provider } = run;
@@ -46,16 +55,19 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
     });
 
   for (const file of plan.ignored) {
-    reporter.report({ event: 'skipped', item: { input: file.input }, reason: file.reason });
+    reporter.report({ event: 'skipped', item: { input: file.input }, reason: file.reason, ...(file.folder ? { folder: true } : {}) });
     line({ input: file.input }, { status: 'skipped', reason: file.reason });
   }
-  reporter.start(plan.items.length, `Editing ${plan.items.length} images with ${provider.id}, ${run.concurrency} at a time.`);
+  const total = plan.items.length;
+  const lanes = Math.min(run.concurrency, total);
+  reporter.start(total, `Editing ${total} ${total === 1 ? 'image' : 'images'} with ${provider.id}, ${lanes} at a time.`);
 
   // A configuration error (an invalid key) fails every item alike: stop starting
   // new ones rather than spend the whole batch on the same refusal.
   const stop = new AbortController();
   const stopStarting = AbortSignal.any([ctx.signal, stop.signal]);
   let configError: FrameForgeError | undefined;
+  const errors: FrameForgeError[] = [];
   const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
   const cancelled: ItemRef[] = [];
 
@@ -86,8 +98,9 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
           attempts: result.attempts,
           durationMs: result.durationMs,
         });
+        errors.push(result.error);
         reporter.report({ event: 'failed', item, error: result.error });
-        if (result.error.exitCode === 2 && !configError) {
+        if (result.error.exitCode === 2 && !INPUT_ERRORS.has(result.error.code) && !configError) {
           configError = result.error;
           stop.abort();
         }
@@ -101,11 +114,12 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
   const summary: BatchSummary = {
     total: plan.items.length,
     ...counts,
+    ignored: plan.ignored.length,
     remaining,
     interrupted: ctx.signal.aborted,
     ...(run.manifestPath !== undefined ? { manifest: run.manifestPath } : {}),
     durationMs: Math.round(performance.now() - started),
   };
   reporter.finish(summary);
-  return { summary, ...(configError ? { configError } : {}) };
+  return { summary, errors, ...(configError ? { configError } : {}) };
 }
