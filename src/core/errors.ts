@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, exit: 1 },
   unauthorized: { status: 401, exit: 1 },
   request_timeout: { status: 408, exit: 1 },
+  headers_too_large: { status: 431, exit: 1 },
   rate_limited: { status: 429, exit: 1, retryable: true },
   service_unavailable: { status: 503, exit: 1, retryable: true },
   server_busy: { status: 503, exit: 1, retryable: true },

@@ -5,7 +5,7 @@
  * left. Signals are the caller's business (the CLI wires SIGTERM/SIGINT to
  * close()), so the server can be embedded and tested in-process.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.js';
 import type { JobQueue } from '../jobs/types.js';
@@ -136,9 +136,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // A malformed request line or headers never reaches the app: answer it in kind, never crash.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = JSON.stringify({ detail: 'The request could not be read as HTTP.', code: status === 408 ? 'request_timeout' : 'bad_request' });
-    socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const [status, code, detail] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', `The request headers are larger than the ${Math.round(maxHeaderSize / 1024)} KB the server reads.`]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout', 'The request was not received in time.']
+          : [400, 'bad_request', 'The request could not be read as HTTP.'];
+    const body = JSON.stringify({ detail, code });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {
