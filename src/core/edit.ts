@@ -9,6 +9,7 @@ import { FrameForgeError, isAbortError, toFrameForgeError } from './errors.js';
 import {
   defaultOutputFormat,
   encodeOutput,
+  firstFrameWarning,
   inspectImage,
   prepareForProvider,
   type InspectedImage,
@@ -138,7 +139,7 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
     prompt,
     providerId: provider.id,
     model,
-    warnings: [...resolved.warnings, ...result.warnings],
+    warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...result.warnings],
     attempts: result.attempts ?? attempts,
     mock: Boolean(result.mock),
     ...(result.requestId ? { requestId: result.requestId } : {}),

@@ -30,6 +30,8 @@ export interface InspectedImage {
   /** EXIF orientation, 1 (upright) to 8. */
   readonly orientation: number;
   readonly hasAlpha: boolean;
+  /** Frames of an animated GIF or WebP, pages of a TIFF; 1 for a still image. Only the first is edited. */
+  readonly pages: number;
 }
 
 export interface PreparedImage {
@@ -95,7 +97,15 @@ export async function inspectImage(data: Buffer, name: string, maxPixels: number
     height,
     orientation: meta.orientation ?? 1,
     hasAlpha: Boolean(meta.hasAlpha),
+    pages: meta.pages ?? 1,
   };
+}
+
+/** The warning for an image of several frames or pages, of which only the first is edited. */
+export function firstFrameWarning(image: InspectedImage): string | undefined {
+  if (image.pages <= 1) return undefined;
+  const what = image.format === 'tiff' ? `a ${image.pages}-page TIFF` : `an animated ${image.format.toUpperCase()} of ${image.pages} frames`;
+  return `${image.name} is ${what}; only the first ${image.format === 'tiff' ? 'page' : 'frame'} was edited.`;
 }
 
 function formatPixels(pixels: number): string {
@@ -110,7 +120,9 @@ export async function prepareForProvider(
   const rotate = image.orientation > 1 && image.orientation <= 8;
   const resize = Math.max(image.width, image.height) > maxEdge;
   const convert = !PROVIDER_FORMATS.has(image.format);
-  if (!rotate && !resize && !convert) {
+  // An animated WebP would go to the provider whole; decoding keeps the first frame only (sharp reads page 0).
+  const firstFrameOnly = image.pages > 1;
+  if (!rotate && !resize && !convert && !firstFrameOnly) {
     return {
       data: stripMetadata(image.data, image.format),
       mimeType: MIME_TYPES[image.format],
