@@ -41,12 +41,26 @@ export function keyFor(kind: ProviderKind, config: Config, keys: ProviderKeys = 
   return undefined;
 }
 
-export function missingKeyError(kind: Exclude<ProviderKind, 'mock'>, id: string, clientKeysOnly = false): FrameForgeError {
+/** Who asked: the advice differs (a terminal user sets a variable, an API client sends a header). */
+export type KeyAudience = 'server' | 'cli';
+
+export function missingKeyError(
+  kind: Exclude<ProviderKind, 'mock'>,
+  id: string,
+  clientKeysOnly = false,
+  audience: KeyAudience = 'server',
+): FrameForgeError {
   const info = KEY_INFO[kind];
   if (clientKeysOnly) {
     return new FrameForgeError('missing_api_key', `No API key for provider ${id} in the request; this server does not use its own keys.`, {
       subject: info.header,
       hint: `Send your own key in the ${info.header} header (the server has REQUIRE_CLIENT_KEYS=true).`,
+    });
+  }
+  if (audience === 'cli') {
+    return new FrameForgeError('missing_api_key', `No API key for provider ${id}.`, {
+      subject: info.variables,
+      hint: `Set ${info.variables} in the environment or in a .env file. To try FrameForge without a key, use --provider mock, or DEV_MODE=true to answer with the mock provider instead.`,
     });
   }
   return new FrameForgeError('missing_api_key', `No API key for provider ${id}.`, {
@@ -65,6 +79,8 @@ export interface ResolveOptions {
    * the configured keys are then never read, so the server cannot spend them.
    */
   serverKeys?: boolean;
+  /** Whose error a missing key is (default: the server's). */
+  audience?: KeyAudience;
 }
 
 export async function resolveProvider(
@@ -88,7 +104,7 @@ export async function resolveProvider(
         warnings: [`DEV_MODE: no key for ${spec.id}, answered by the mock provider instead.`],
       };
     }
-    throw missingKeyError(spec.kind, spec.id, !serverKeys);
+    throw missingKeyError(spec.kind, spec.id, !serverKeys, options.audience);
   }
 
   if (spec.kind === 'google') {

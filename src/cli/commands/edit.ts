@@ -138,7 +138,7 @@ export async function editCommand(
   }
   if (options.dryRun) return dryRun(plan, options, io);
 
-  const resolved = await resolveProvider(provider, config);
+  const resolved = await resolveProvider(provider, config, {}, { audience: 'cli' });
   const references = await Promise.all(
     (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
   );
@@ -164,6 +164,7 @@ export async function editCommand(
     signal: io.signal,
     onRetry: (item, info) => progress.retry(item, info),
   };
+  // Said once here, for the whole run; the local runner leaves them out of each item's warnings.
   for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
   const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
   try {

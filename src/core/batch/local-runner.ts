@@ -15,9 +15,13 @@ export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label'
   options: EditOptions;
 }
 
+/**
+ * The provider's own warnings (a DEV_MODE fallback) are the same for every
+ * item, so the batch shows them once at its start and they are left out here.
+ */
 export function localRunner(resolved: ResolvedProvider, config: Config, job: LocalRunnerOptions): ItemRunner {
-  return (request) =>
-    editImage(
+  return async (request) => {
+    const outcome = await editImage(
       resolved,
       {
         image: request.image,
@@ -33,4 +37,6 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
       },
       config,
     );
+    return { ...outcome, warnings: outcome.warnings.filter((w) => !resolved.warnings.includes(w)) };
+  };
 }
