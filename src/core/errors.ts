@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   provider_error: { status: 502, exit: 1, retryable: true },
   provider_unreachable: { status: 502, exit: 1, retryable: true },
   provider_timeout: { status: 504, exit: 1, retryable: true },
+  result_url_refused: { status: 502, exit: 1 },
 
   // The HTTP server's own answers.
   not_found: { status: 404, exit: 1 },

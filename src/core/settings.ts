@@ -18,6 +18,7 @@ export interface Settings {
   googleBaseUrl?: string;
   falKey?: string;
   falProxyUrl?: string;
+  falAllowedResultHosts: string[];
   defaultProvider: string;
   defaultPrompt: string;
   host: string;
@@ -217,6 +218,19 @@ function tokenList(raw: unknown, name: string): string[] {
   return tokens;
 }
 
+/** FAL_ALLOWED_RESULT_HOSTS: `host` or `host:port` entries (IPv6 in brackets), a comma list. */
+function hostList(raw: unknown, name: string): string[] {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!items) throw invalid(name, raw, 'a comma-separated list of hosts');
+  return items
+    .map((item: unknown) => (typeof item === 'string' ? item.trim().toLowerCase() : ''))
+    .filter(Boolean)
+    .map((host) => {
+      if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) throw invalid(name, raw, 'hosts such as cdn.example.com or 10.0.0.5:9000 (no scheme, no path)');
+      return host;
+    });
+}
+
 function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
   return s;
 }
@@ -232,6 +246,8 @@ export const SETTINGS = [
     description: 'fal.ai API key.' }),
   spec({ key: 'falProxyUrl', env: ['FAL_PROXY_URL'], parse: httpUrl,
     description: "Send every fal API call through this URL, in fal's proxy protocol (target in x-fal-target-url)." }),
+  spec({ key: 'falAllowedResultHosts', env: ['FAL_ALLOWED_RESULT_HOSTS'], parse: hostList,
+    description: 'Hosts (`host` or `host:port`) a fal result URL may name with http: or a private address; any other must be https: on a public address. FAL_PROXY_URL\'s host:port is always allowed.' }),
   spec({ key: 'defaultProvider', env: ['DEFAULT_PROVIDER'], parse: text(),
     description: 'Provider used when none is named.' }),
   spec({ key: 'defaultPrompt', env: ['DEFAULT_PROMPT'], parse: text(),
@@ -294,6 +310,7 @@ export const DEFAULT_SETTINGS: Settings = {
   googleModelId: 'gemini-2.5-flash-image',
   defaultProvider: 'google',
   defaultPrompt: DEFAULT_PROMPT,
+  falAllowedResultHosts: [],
   host: '127.0.0.1',
   port: 8000,
   allowedOrigins: ['*'],

@@ -1,14 +1,23 @@
 /**
  * Fetches a model's output image from the URL the provider returned. The URL
  * comes from a remote service, so it is held to what an image result can be:
- * http(s) or a `data:` URI only (never file:, never anything a proxy might
- * resolve locally), read as a stream with a byte cap so a wrong or hostile
- * URL cannot fill memory, and cut off by the edit's signal.
+ * a `data:` URI (decoded here, nothing fetched) or an https: URL on a public
+ * address (safe-url.ts: http: and private addresses only on an allowed host,
+ * the host of FAL_PROXY_URL or one in FAL_ALLOWED_RESULT_HOSTS). The
+ * connection goes to the addresses that were checked, redirects are followed
+ * by hand and each is checked again, and a refused URL is never requested.
+ * The body is read as a stream with a byte cap so a wrong or hostile URL
+ * cannot fill memory, and cut off by the edit's signal.
  */
+import { Agent, fetch as undiciFetch } from 'undici';
 import { FrameForgeError, isAbortError } from '../core/errors.js';
 import { unreachableError } from './provider-errors.js';
+import { assertSafeUrl, pinnedLookup, UnsafeUrlError, type Resolved, type SafeUrlOptions } from './safe-url.js';
 
 export const MAX_RESULT_BYTES = 50 * 1024 * 1024;
+/** Redirects followed, each checked; fal's CDN answers directly. */
+const MAX_REDIRECTS = 5;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 export interface Downloaded {
   data: Buffer;
@@ -36,29 +45,61 @@ function fromDataUri(uri: string, providerId: string, maxBytes: number): Downloa
   return { data, ...(mime ? { mimeType: mime } : {}) };
 }
 
-export async function downloadResult(
-  url: string,
-  options: { providerId: string; signal: AbortSignal; maxBytes?: number; fetch?: typeof fetch },
-): Promise<Downloaded> {
+export interface DownloadOptions {
+  providerId: string;
+  signal: AbortSignal;
+  maxBytes?: number;
+  /** Hosts that may be http: and private (`host` or `host:port`): FAL_PROXY_URL's, FAL_ALLOWED_RESULT_HOSTS. */
+  allowedHosts?: readonly string[];
+  /** DNS for the address check (tests). */
+  lookup?: SafeUrlOptions['lookup'];
+}
+
+function refused(providerId: string, error: UnsafeUrlError): FrameForgeError {
+  return new FrameForgeError('result_url_refused', `${providerId} named a result URL on ${error.host} that FrameForge does not fetch: ${error.reason}. Nothing was fetched.`, {
+    subject: error.host,
+    cause: error,
+    hint: 'If that host is yours (a proxy or gateway), add it to FAL_ALLOWED_RESULT_HOSTS.',
+  });
+}
+
+export async function downloadResult(url: string, options: DownloadOptions): Promise<Downloaded> {
   const { providerId, signal } = options;
   const maxBytes = options.maxBytes ?? MAX_RESULT_BYTES;
   if (url.startsWith('data:')) return fromDataUri(url, providerId, maxBytes);
-  let parsed: URL;
+  const safety: SafeUrlOptions = { allowedHosts: options.allowedHosts ?? [], ...(options.lookup ? { lookup: options.lookup } : {}) };
+  // The addresses each checked hostname resolved to: connections go there and nowhere else.
+  const pins = new Map<string, Resolved[]>();
+  const agent = new Agent({ connect: { lookup: pinnedLookup(pins) } });
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new FrameForgeError('provider_error', `${providerId} returned a result URL that is not a URL.`);
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      let checked;
+      try {
+        checked = await assertSafeUrl(target, safety);
+      } catch (error) {
+        throw error instanceof UnsafeUrlError ? refused(providerId, error) : error;
+      }
+      if (checked.addresses.length > 0) pins.set(checked.url.hostname.toLowerCase(), checked.addresses);
+      signal.throwIfAborted();
+      let response: Response;
+      try {
+        response = (await undiciFetch(checked.url, { signal, redirect: 'manual', dispatcher: agent })) as unknown as Response;
+      } catch (error) {
+        throw isAbortError(error) ? error : unreachableError(`the result host ${checked.url.host}`, providerId, error);
+      }
+      const location = REDIRECT.has(response.status) ? response.headers.get('location') : null;
+      if (!location) return await readBody(response, providerId, maxBytes);
+      await response.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new FrameForgeError('provider_error', `The result of ${providerId} redirected more than ${MAX_REDIRECTS} times.`);
+      target = new URL(location, checked.url).href;
+    }
+  } finally {
+    void agent.close().catch(() => undefined);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new FrameForgeError('provider_rejected', `${providerId} returned a ${parsed.protocol} result URL; only http(s) and data: are fetched.`);
-  }
-  signal.throwIfAborted();
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(parsed, { signal, redirect: 'follow' });
-  } catch (error) {
-    throw isAbortError(error) ? error : unreachableError(`the result host ${parsed.host}`, providerId, error);
-  }
+}
+
+async function readBody(response: Response, providerId: string, maxBytes: number): Promise<Downloaded> {
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
     throw new FrameForgeError('provider_error', `Downloading the result of ${providerId} failed (HTTP ${response.status}).`);

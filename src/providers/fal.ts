@@ -34,6 +34,11 @@ export interface FalProviderOptions {
   endpoint: string;
   apiKey: string;
   proxyUrl?: string;
+  /**
+   * Hosts a result URL may name with http: or a private address: the proxy's
+   * host (host:port) and FAL_ALLOWED_RESULT_HOSTS. Any other must be https: and public.
+   */
+  allowedResultHosts?: readonly string[];
   /** Wait between status polls; fal's client uses 500 ms. Tests use less. */
   pollIntervalMs?: number;
 }
@@ -110,6 +115,12 @@ function pickImage(output: FalOutput, providerId: string): FalImage {
   return image;
 }
 
+/** `host:port` of a URL, the port explicit: a proxy on one port allows no other port of its host. */
+function hostWithPort(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+}
+
 /** A client with the given key and fetch; never FAL_KEY from the environment. */
 function clientFor(options: FalProviderOptions, fetch: typeof globalThis.fetch) {
   return createFalClient({
@@ -135,6 +146,7 @@ export function createFalProvider(options: FalProviderOptions): Provider {
   const { id, endpoint } = options;
   const model = falModelInputs(endpoint);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const allowedResultHosts = [...(options.allowedResultHosts ?? []), ...(options.proxyUrl ? [hostWithPort(options.proxyUrl)] : [])];
   return {
     id,
     kind: 'fal',
@@ -181,7 +193,7 @@ export function createFalProvider(options: FalProviderOptions): Provider {
           }
         }
         const { image, requestId } = progress.output;
-        const downloaded = await downloadResult(image.url!, { providerId: id, signal });
+        const downloaded = await downloadResult(image.url!, { providerId: id, signal, allowedHosts: allowedResultHosts });
         return {
           data: downloaded.data,
           mimeType: image.content_type ?? downloaded.mimeType ?? 'application/octet-stream',

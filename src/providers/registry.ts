@@ -117,7 +117,13 @@ export async function resolveProvider(
   }
   const { createFalProvider } = await import('./fal.js');
   return {
-    provider: createFalProvider({ id: spec.id, endpoint: spec.endpoint, apiKey, proxyUrl: config.falProxyUrl }),
+    provider: createFalProvider({
+      id: spec.id,
+      endpoint: spec.endpoint,
+      apiKey,
+      proxyUrl: config.falProxyUrl,
+      allowedResultHosts: config.falAllowedResultHosts,
+    }),
     requestedId,
     warnings: [],
   };

@@ -11,8 +11,10 @@ import { FrameForgeError } from '../../src/core/errors.js';
 import type { RetryInfo } from '../../src/core/retry.js';
 import type { Settings } from '../../src/core/settings.js';
 import { downloadResult } from '../../src/providers/download.js';
+import { assertSafeUrl, UnsafeUrlError } from '../../src/providers/safe-url.js';
 import { createFalProvider } from '../../src/providers/fal.js';
 import { resolveProvider } from '../../src/providers/registry.js';
+import { startFakeServer, type FakeServer } from '../fakes/fake-http.js';
 import { falError, falTarget, startFalServer, type FalServer, type FalServerOptions } from '../fakes/fal-server.js';
 import { solidJpeg, solidPng } from '../fakes/test-images.js';
 import { quietPeriod } from '../support/wait.js';
@@ -154,19 +156,93 @@ describe('fal flow', () => {
 
 describe('fal result download', () => {
   const signal = new AbortController().signal;
+  const allowed = () => [new URL(fal.url).host];
 
-  it('refuses URLs that are not http(s) or data:', async () => {
+  it('refuses URLs that are not https: or data:', async () => {
     const error = await failure(downloadResult('file:///etc/passwd', { providerId: 'fal:x/y', signal }));
-    expect(error.message).toMatch(/only http\(s\) and data:/);
+    expect(error.code).toBe('result_url_refused');
+    expect(error.message).toMatch(/file: URLs are refused/);
   });
 
   it('stops reading beyond the byte cap', async () => {
     const big = Buffer.alloc(64 * 1024, 1);
     await restartFal({ image: big });
     const url = `${fal.url}/cdn/files/result-x.png`;
-    const error = await failure(downloadResult(url, { providerId: 'fal:x/y', signal, maxBytes: 1024 }));
+    const error = await failure(downloadResult(url, { providerId: 'fal:x/y', signal, maxBytes: 1024, allowedHosts: allowed() }));
     expect(error.message).toMatch(/larger than/);
-    expect((await downloadResult(url, { providerId: 'fal:x/y', signal })).data.length).toBe(big.length);
+    expect((await downloadResult(url, { providerId: 'fal:x/y', signal, allowedHosts: allowed() })).data.length).toBe(big.length);
+  });
+
+  describe('a result URL on another loopback port (not the proxy\'s)', () => {
+    let other: FakeServer;
+    beforeEach(async () => {
+      // Stands for anything on the server's own network: an admin port, a metadata service.
+      other = await startFakeServer(() => ({ route: 'secret', reply: () => ({ status: 200, headers: { 'content-type': 'image/png' }, body: Buffer.from('internal') }) }));
+    });
+    afterEach(() => other.close());
+
+    it('is refused with 502 naming the host, and nothing is fetched from it', async () => {
+      const otherHost = new URL(other.url).host;
+      await restartFal({ output: () => ({ images: [{ url: `${other.url}/admin/export.png`, content_type: 'image/png' }] }) });
+      const error = await failure(edit('fal-ai/nano-banana/edit'));
+      expect([error.code, error.status]).toEqual(['result_url_refused', 502]);
+      expect(error.message).toContain(otherHost);
+      expect(error.message).toContain('Nothing was fetched');
+      expect(other.calls).toHaveLength(0);
+    });
+
+    it('is refused when the proxy\'s own result URL redirects to it, and nothing is fetched from it', async () => {
+      await restartFal({});
+      fal.script('cdn', { status: 302, headers: { location: `${other.url}/admin/export.png` } });
+      const error = await failure(edit('fal-ai/nano-banana/edit'));
+      expect(error.code).toBe('result_url_refused');
+      expect(error.message).toContain(new URL(other.url).host);
+      expect(fal.callsTo('cdn')).toHaveLength(1);
+      expect(other.calls).toHaveLength(0);
+    });
+
+    it('is fetched when FAL_ALLOWED_RESULT_HOSTS names it, redirect included', async () => {
+      await restartFal({});
+      fal.script('cdn', { status: 302, headers: { location: `${other.url}/admin/export.png` } });
+      const image = await solidPng(8, 8);
+      other.script('secret', { status: 200, headers: { 'content-type': 'image/png' }, body: image });
+      const cfg = configFrom({ falKey: KEY, falProxyUrl: fal.proxyUrl, falAllowedResultHosts: [new URL(other.url).host] });
+      const resolved = await resolveProvider('fal:fal-ai/nano-banana/edit', cfg);
+      const outcome = await editImage(resolved, { image: { data: await solidJpeg(), name: 'room.jpg' }, prompt: 'x' }, cfg);
+      expect(outcome.data.length).toBeGreaterThan(0);
+      expect(other.calls.map((c) => c.path)).toEqual(['/admin/export.png']);
+    });
+  });
+});
+
+describe('assertSafeUrl', () => {
+  const resolvesTo = (...addresses: string[]) => ({
+    lookup: async () => addresses.map((address) => ({ address, family: (address.includes(':') ? 6 : 4) as 4 | 6 })),
+  });
+
+  it('takes https: on public addresses, checking every address the name resolves to', async () => {
+    await expect(assertSafeUrl('https://v3.fal.media/files/x.png', resolvesTo('34.120.1.2', '2600:1901::1'))).resolves.toMatchObject({ allowed: false });
+    for (const bad of ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.0.10', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', 'fd00:ec2::254', 'fe80::1', '::ffff:127.0.0.1', '::ffff:a9fe:a9fe', '64:ff9b::a9fe:a9fe', '2002:c0a8:0001::1']) {
+      await expect(assertSafeUrl('https://cdn.example.com/x.png', resolvesTo('34.120.1.2', bad)), bad).rejects.toBeInstanceOf(UnsafeUrlError);
+    }
+  });
+
+  it('checks IP literals without DNS, and refuses http:, other schemes and credentials off the allowed hosts', async () => {
+    const noDns = { lookup: () => Promise.reject(new Error('no DNS for literals')) };
+    await expect(assertSafeUrl('https://[::ffff:169.254.169.254]/latest/meta-data', noDns)).rejects.toThrow(/link-local/);
+    await expect(assertSafeUrl('https://127.0.0.1:8443/x', noDns)).rejects.toThrow(/127\.0\.0\.1:8443: a loopback address/);
+    await expect(assertSafeUrl('https://8.8.8.8/x', noDns)).resolves.toMatchObject({ allowed: false });
+    await expect(assertSafeUrl('http://cdn.example.com/x', resolvesTo('34.120.1.2'))).rejects.toThrow(/http: URLs are refused/);
+    await expect(assertSafeUrl('data:image/png;base64,AAAA')).rejects.toThrow(/data: URLs are refused/);
+    await expect(assertSafeUrl('https://user:pw@cdn.example.com/x', resolvesTo('34.120.1.2'))).rejects.toThrow(/credentials/);
+  });
+
+  it('lets an allowed host be http: and private: a bare host on any port, host:port on that port only', async () => {
+    await expect(assertSafeUrl('http://127.0.0.1:4000/x', { allowedHosts: ['127.0.0.1:4000'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('http://127.0.0.1:4001/x', { allowedHosts: ['127.0.0.1:4000'] })).rejects.toThrow(/127\.0\.0\.1:4001/);
+    await expect(assertSafeUrl('http://gateway.internal:9000/x', { allowedHosts: ['gateway.internal'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('https://cdn.example.com/x', { allowedHosts: ['cdn.example.com:443'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('http://[::1]:8080/x', { allowedHosts: ['[::1]:8080'] })).resolves.toMatchObject({ allowed: true });
   });
 });
 
