@@ -1,78 +1,161 @@
-// `frameforge serve` under load, against itself and a bare node:http server.
-//  1. GET /api/health with every middleware on (request id, access log,
-//     CORS, rate limit, deadlines) vs a bare node:http server answering the
-//     same JSON, interleaved in one run. Target: at least 0.8x the bare one.
-//  2. POST /api/edit with the mock provider and a ~2 MB JPEG at 16 concurrent
-//     clients: p50/p99 latency and the server's peak RSS.
-// Both servers run as child processes on 127.0.0.1; every loop is bounded.
+// `frameforge serve` under load, against itself and a bare node:http server
+// (lib/servers.mjs: fixed JSON for health, a busboy echo of the upload for edits).
+//  1. GET /api/health with every middleware on (request id, access log, CORS,
+//     rate limit, deadlines) against the bare server's same JSON, in paired
+//     rounds. Targets: throughput at least 0.8x the bare one; server CPU per
+//     request at most 1.25x.
+//  2. POST /api/edit with mock and an upright, metadata-free 1 MB and 10 MB JPEG,
+//     8 clients, against the bare busboy echo, in paired rounds. Target: server
+//     CPU per request at most 1.3x the bare server's.
+//  3. POST /api/edit, ~2 MB JPEG, 16 concurrent clients: edits/s, p50/p99, peak RSS.
+//  4. Memory after a burst: a fresh server, 50 concurrent 10 MB edits; peak RSS
+//     during the burst, then resident memory until it is back under idle +
+//     150 MB (target: within 30 s of the last answer).
+// CPU per request is read from /proc (user + system) around each round; rounds
+// alternate which server goes first and each ratio is the median of the rounds'
+// pairs (the machine's load drifts; a pair shares its moment). Every loop is bounded.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { cpuMs, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, startBare, startFrameForge, stop } from './lib/servers.mjs';
+import {
+  cpuMs, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, rssMb, startBare, startFrameForge, stop,
+} from './lib/servers.mjs';
 
-const HEALTH_REQUESTS = Number(process.env.BENCH_HEALTH_REQUESTS ?? 20_000);
+const HEALTH_REQUESTS = Number(process.env.BENCH_HEALTH_REQUESTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const EDITS = Number(process.env.BENCH_EDITS ?? 320);
 const CONNECTIONS = 32;
 const EDIT_CLIENTS = 16;
+const UPLOAD_CLIENTS = 8;
+const BURST = 50;
+const MB = 1024 * 1024;
+// Peak RSS of the 50 x 10 MB burst before issue 15's changes, on this machine
+// (median of five runs at commit aa58b50); the burst must not peak higher.
+const BURST_PEAK_BEFORE_MB = Number(process.env.BENCH_BURST_PEAK_BEFORE_MB ?? 0);
+
+const verdict = (ok) => (ok ? 'OK' : 'UNDER TARGET');
+const fixed = (values, digits = 2) => values.map((v) => v.toFixed(digits)).join(', ');
 
 async function load(pool, total, concurrency, options) {
   const result = await drive(pool, { total, concurrency, options });
   const bad = Object.keys(result.statuses).filter((s) => s !== '200');
-  if (bad.length) throw new Error(`${options.method} ${options.path}: ${JSON.stringify(result.statuses)}`);
+  if (bad.length) console.log(`  (${options.method} ${options.path}: not all answered 200: ${JSON.stringify(result.statuses)})`);
   return result;
 }
 
-// 1. Health throughput, interleaved rounds.
+/**
+ * `rounds` counted rounds of `total` requests on each server (plus one uncounted
+ * round: the first round after a pause runs colder), alternating which goes first. Per server: req/s and CPU µs per
+ * request of each round, and every latency.
+ */
+async function paired(servers, options, { total, concurrency, rounds = ROUNDS }) {
+  const out = Object.fromEntries(Object.keys(servers).map((name) => [name, { rates: [], cpuUs: [], latencies: [] }]));
+  const names = Object.keys(servers);
+  for (let round = -1; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      const { pid, url } = servers[name];
+      // Fresh connections each round: a kept-alive socket left idle through the
+      // other server's round may be closed by its server's keep-alive timeout
+      // just as an upload starts on it.
+      const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
+      const c = cpuMs(pid);
+      const r = await load(pool, total, concurrency, options);
+      await pool.close();
+      if (round < 0) continue;
+      out[name].rates.push(total / r.seconds);
+      out[name].cpuUs.push(((cpuMs(pid) - c) * 1000) / total);
+      out[name].latencies.push(...r.latencies);
+    }
+  }
+  const ratio = (key) => {
+    const pairs = out.ff[key].map((v, i) => v / out.bare[key][i]);
+    return { value: median(pairs), pairs };
+  };
+  return { ...out, rateRatio: ratio('rates'), cpuRatio: ratio('cpuUs') };
+}
+
 const bare = startBare();
 const ff = startFrameForge();
 const [bareUrl, ffUrl] = await Promise.all([bare.url, ff.url]);
-const barePool = new Pool(bareUrl, { connections: CONNECTIONS, pipelining: 1 });
-const ffPool = new Pool(ffUrl, { connections: CONNECTIONS, pipelining: 1 });
+const servers = {
+  bare: { pid: bare.child.pid, url: bareUrl },
+  ff: { pid: ff.child.pid, url: ffUrl },
+};
+
+// 1. Health.
 const health = { method: 'GET', path: '/api/health', headers: { origin: 'http://localhost:5173', 'accept-encoding': 'gzip, br' } };
-await load(barePool, 5000, CONNECTIONS, health); // warm-up (JIT, sockets)
-await load(ffPool, 5000, CONNECTIONS, health);
-const rates = { bare: [], ff: [] };
-// Server CPU per request is steadier than throughput on a shared machine: it
-// does not depend on how much CPU the load generator got in that moment.
-const cpu = { bare: 0, ff: 0 };
-async function measureHealth(name, child, pool, record) {
-  const c = cpuMs(child.pid);
-  const { seconds } = await load(pool, HEALTH_REQUESTS, CONNECTIONS, health);
-  if (!record) return;
-  cpu[name] += cpuMs(child.pid) - c;
-  rates[name].push(HEALTH_REQUESTS / seconds);
+for (const s of Object.values(servers)) {
+  const pool = new Pool(s.url, { connections: CONNECTIONS, pipelining: 1 });
+  await load(pool, 5000, CONNECTIONS, health); // warm-up (JIT)
+  await pool.close();
 }
-// Rounds alternate which server goes first, and the ratio is the median of each
-// round's pair: the machine's load drifts, and a pair shares its moment. Round
-// -1 is not counted: whichever server waited through the other's warm-up
-// starts with cold connections.
-for (let round = -1; round < ROUNDS; round++) {
-  const record = round >= 0;
-  if (round % 2 === 0) {
-    await measureHealth('bare', bare.child, barePool, record);
-    await measureHealth('ff', ff.child, ffPool, record);
-  } else {
-    await measureHealth('ff', ff.child, ffPool, record);
-    await measureHealth('bare', bare.child, barePool, record);
+const h = await paired(servers, health, { total: HEALTH_REQUESTS, concurrency: CONNECTIONS });
+console.log(`GET /api/health, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, paired rounds:`);
+console.log(`  bare node:http:   median ${median(h.bare.rates).toFixed(0)} req/s (${fixed(h.bare.rates, 0)}), CPU ${median(h.bare.cpuUs).toFixed(1)} us/req (${fixed(h.bare.cpuUs, 1)})`);
+console.log(`  frameforge serve: median ${median(h.ff.rates).toFixed(0)} req/s (${fixed(h.ff.rates, 0)}), CPU ${median(h.ff.cpuUs).toFixed(1)} us/req (${fixed(h.ff.cpuUs, 1)})`);
+console.log(`  throughput serve / bare: ${h.rateRatio.value.toFixed(2)}x (target >= 0.8x) ${verdict(h.rateRatio.value >= 0.8)}; rounds ${fixed(h.rateRatio.pairs)}`);
+console.log(`  CPU per request serve / bare: ${h.cpuRatio.value.toFixed(2)}x (target <= 1.25x) ${verdict(h.cpuRatio.value <= 1.25)}; rounds ${fixed(h.cpuRatio.pairs)}`);
+
+// 2. Upload CPU against the bare busboy echo.
+for (const [size, total] of [[1, 64], [10, 16]]) {
+  const { image, width, height } = await noisyJpeg(size * MB);
+  const edit = editRequest(image);
+  for (const s of Object.values(servers)) {
+    const pool = new Pool(s.url, { connections: UPLOAD_CLIENTS, pipelining: 1 });
+    await load(pool, UPLOAD_CLIENTS * 2, UPLOAD_CLIENTS, edit); // warm-up
+    await pool.close();
   }
+  const e = await paired(servers, edit, { total, concurrency: UPLOAD_CLIENTS });
+  console.log(`POST /api/edit, mock, ${(image.length / MB).toFixed(2)} MB JPEG (${width}x${height}), ${UPLOAD_CLIENTS} clients, ${ROUNDS} x ${total} edits each, paired rounds with the busboy echo:`);
+  console.log(`  bare busboy echo: median ${median(e.bare.rates).toFixed(1)} req/s, p50 ${percentile(e.bare.latencies, 50).toFixed(0)} ms, CPU ${median(e.bare.cpuUs).toFixed(0)} us/req (${fixed(e.bare.cpuUs, 0)})`);
+  console.log(`  frameforge serve: median ${median(e.ff.rates).toFixed(1)} edits/s, p50 ${percentile(e.ff.latencies, 50).toFixed(0)} ms, CPU ${median(e.ff.cpuUs).toFixed(0)} us/req (${fixed(e.ff.cpuUs, 0)})`);
+  console.log(`  CPU per request serve / bare (${size} MB): ${e.cpuRatio.value.toFixed(2)}x (target <= 1.3x) ${verdict(e.cpuRatio.value <= 1.3)}; rounds ${fixed(e.cpuRatio.pairs)}`);
 }
-const pairs = rates.ff.map((r, i) => r / rates.bare[i]);
-const ratio = median(pairs);
-console.log(`GET /api/health, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, interleaved:`);
-console.log(`  bare node:http:   median ${median(rates.bare).toFixed(0)} req/s  (${rates.bare.map((r) => r.toFixed(0)).join(', ')})`);
-console.log(`  frameforge serve: median ${median(rates.ff).toFixed(0)} req/s  (${rates.ff.map((r) => r.toFixed(0)).join(', ')})`);
-console.log(`  ratio serve / bare: ${ratio.toFixed(2)}x (target >= 0.8x) ${ratio >= 0.8 ? 'OK' : 'UNDER TARGET'}; the median of the rounds' ${pairs.map((r) => r.toFixed(2)).join(', ')}`);
-const usPerRequest = (ms) => ((ms * 1000) / (ROUNDS * HEALTH_REQUESTS)).toFixed(1);
-console.log(`  server CPU per request: bare ${usPerRequest(cpu.bare)} us, frameforge ${usPerRequest(cpu.ff)} us`);
-await barePool.close();
 await stop(bare.child);
 
-// 2. Edits with the mock provider and a ~2 MB JPEG.
-const { image, width, height } = await noisyJpeg(2 * 1024 * 1024);
-const edit = editRequest(image);
-await load(ffPool, EDIT_CLIENTS, EDIT_CLIENTS, edit); // warm-up (sharp, code paths)
-const edits = await load(ffPool, EDITS, EDIT_CLIENTS, edit);
-console.log(`POST /api/edit, mock provider, ${(image.length / 1024 / 1024).toFixed(2)} MB JPEG (${width}x${height}), ${EDIT_CLIENTS} concurrent clients, ${EDITS} edits:`);
-console.log(`  ${(EDITS / edits.seconds).toFixed(1)} edits/s, p50 ${percentile(edits.latencies, 50).toFixed(1)} ms, p99 ${percentile(edits.latencies, 99).toFixed(1)} ms`);
-console.log(`  server peak RSS ${peakRssMb(ff.child.pid).toFixed(0)} MB`);
-await ffPool.close();
+// 3. Edits with the mock provider and a ~2 MB JPEG, 16 clients.
+{
+  const { image, width, height } = await noisyJpeg(2 * MB);
+  const edit = editRequest(image);
+  const pool = new Pool(ffUrl, { connections: EDIT_CLIENTS, pipelining: 1 });
+  await load(pool, EDIT_CLIENTS, EDIT_CLIENTS, edit); // warm-up (sharp, code paths)
+  const edits = await load(pool, EDITS, EDIT_CLIENTS, edit);
+  await pool.close();
+  console.log(`POST /api/edit, mock provider, ${(image.length / MB).toFixed(2)} MB JPEG (${width}x${height}), ${EDIT_CLIENTS} concurrent clients, ${EDITS} edits:`);
+  console.log(`  ${(EDITS / edits.seconds).toFixed(1)} edits/s, p50 ${percentile(edits.latencies, 50).toFixed(1)} ms, p99 ${percentile(edits.latencies, 99).toFixed(1)} ms`);
+  console.log(`  server peak RSS ${peakRssMb(ff.child.pid).toFixed(0)} MB`);
+}
 await stop(ff.child);
+
+// 4. Memory after a burst of 50 concurrent 10 MB edits, on a fresh server with the
+// default admission settings (the refused ones, if any, are counted).
+{
+  const { image } = await noisyJpeg(10 * MB);
+  const edit = editRequest(image);
+  const fresh = startFrameForge();
+  const pool = new Pool(await fresh.url, { connections: BURST, pipelining: 1 });
+  const { pid } = fresh.child;
+  await drive(pool, { total: 2, concurrency: 1, options: edit }); // loads sharp and the edit path, as any server that has served
+  await sleep(1000);
+  const idle = rssMb(pid);
+  const burst = await drive(pool, { total: BURST, concurrency: BURST, options: edit });
+  const answeredAt = performance.now();
+  const peak = peakRssMb(pid);
+  let settledMs;
+  let rss = rssMb(pid);
+  while (performance.now() - answeredAt < 30_000) {
+    rss = rssMb(pid);
+    if (rss <= idle + 150) {
+      settledMs = performance.now() - answeredAt;
+      break;
+    }
+    await sleep(250);
+  }
+  const after = rssMb(pid);
+  await pool.close();
+  await stop(fresh.child);
+  console.log(`Memory, ${BURST} concurrent 10 MB edits on a fresh server (answers: ${JSON.stringify(burst.statuses)}):`);
+  console.log(`  idle ${idle.toFixed(0)} MB, peak during the burst ${peak.toFixed(0)} MB${BURST_PEAK_BEFORE_MB ? ` (before issue 15: ${BURST_PEAK_BEFORE_MB} MB) ${verdict(peak <= BURST_PEAK_BEFORE_MB * 1.05)}` : ''}`);
+  console.log(`  back under idle + 150 MB (${(idle + 150).toFixed(0)} MB): ${settledMs === undefined ? `not within 30 s (${after.toFixed(0)} MB then)` : `after ${(settledMs / 1000).toFixed(1)} s (${rss.toFixed(0)} MB)`} (target within 30 s) ${verdict(settledMs !== undefined)}`);
+}

@@ -131,8 +131,8 @@ export const median = (values) => percentile(values, 50);
 /**
  * Drives `pool` with `concurrency` workers, each sending `options` back to back,
  * until `total` requests were sent or `ms` milliseconds passed (whichever is
- * given). Resolves to the latencies (ms) of the 200s, the count per status and
- * the wall time.
+ * given). Resolves to the latencies (ms) of the 200s, the count per status
+ * (connection errors as `error <code>`) and the wall time.
  */
 export async function drive(pool, { total = Infinity, ms = Infinity, concurrency, options }) {
   let sent = 0;
@@ -144,10 +144,17 @@ export async function drive(pool, { total = Infinity, ms = Infinity, concurrency
     while (sent < total && performance.now() < deadline) {
       sent++;
       const t = performance.now();
-      const res = await pool.request(options);
-      await res.body.arrayBuffer();
-      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      if (res.statusCode === 200) latencies.push(performance.now() - t);
+      try {
+        const res = await pool.request(options);
+        await res.body.arrayBuffer();
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode === 200) latencies.push(performance.now() - t);
+      } catch (error) {
+        // A connection the server closed or reset: counted, not fatal, so a
+        // run on a starved machine still reports what it measured.
+        const key = `error ${error.code ?? error.name}`;
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
