@@ -9,6 +9,7 @@
 // sending once an answer arrives (a 503 comes before the body is read).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout, clearTimeout } from 'node:timers';
@@ -105,6 +106,7 @@ function client() {
   });
 }
 
+console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the start (on a saturated machine edits are slow, and queued ones may reach their 5-minute deadline)`);
 console.log(`${CLIENTS} concurrent POST /api/edit of ${(body.length / MB).toFixed(1)} MB each (4 PNGs), mock delay ${MOCK_DELAY_MS} ms, default admission settings:`);
 const idleRss = peakRssMb(child.pid);
 const t0 = performance.now();
@@ -113,8 +115,10 @@ const seconds = (performance.now() - t0) / 1000;
 const peak = peakRssMb(child.pid);
 const count = (o) => results.filter((r) => r.outcome === o).length;
 const slowest = (o) => Math.max(0, ...results.filter((r) => r.outcome === o).map((r) => r.ms)) / 1000;
-const others = results.filter((r) => r.outcome !== 200 && r.outcome !== 503).map((r) => r.outcome);
-console.log(`  answered: ${count(200)} x 200, ${count(503)} x 503, other: ${others.length ? others.join(', ') : 'none'}; hung: ${count('hung')}`);
+const others = {};
+for (const r of results) if (r.outcome !== 200 && r.outcome !== 503 && r.outcome !== 'hung') others[r.outcome] = (others[r.outcome] ?? 0) + 1;
+const otherText = Object.entries(others).map(([o, n]) => `${n} x ${o}`).join(', ') || 'none';
+console.log(`  answered: ${count(200)} x 200, ${count(503)} x 503; other: ${otherText}; hung: ${count('hung')}`);
 console.log(`  slowest 200 after ${slowest(200).toFixed(1)} s, slowest 503 after ${slowest(503).toFixed(2)} s; all done in ${seconds.toFixed(1)} s`);
 console.log(`  server peak RSS: ${peak.toFixed(0)} MB (idle ${idleRss.toFixed(0)} MB); target <= ${TARGET_MB} MB ${peak <= TARGET_MB ? 'OK' : 'OVER TARGET'}`);
 const ok = peak <= TARGET_MB && count(200) + count(503) === CLIENTS;
