@@ -146,8 +146,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
     }
   }
 
+  const settings = values as unknown as Settings;
+  const cacheDir = settings.cacheDir ?? defaultCacheDir(env);
   return {
-    ...(values as unknown as Settings),
+    ...settings,
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
     sources: sources as Record<keyof Settings, SettingSource>,
     ...(file ? { configFile: file.file } : {}),
   };
@@ -157,4 +160,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
 export function configFrom(values: Partial<Settings> = {}): Config {
   const sources = Object.fromEntries(SETTINGS.map((s) => [s.key, s.key in values ? 'flag' : 'default']));
   return { ...DEFAULT_SETTINGS, ...values, sources: sources as Record<keyof Settings, SettingSource> };
+}
+
+/**
+ * The user's cache folder, from the environment the config is read from (XDG
+ * Base Directory spec: $XDG_CACHE_HOME, else ~/.cache). Undefined when that
+ * environment names no home (an embedding or a test with a bare environment):
+ * no cache then, rather than one in a guessed place.
+ */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'frameforge');
+  if (env.HOME) return path.join(env.HOME, '.cache', 'frameforge');
+  return undefined;
 }

@@ -20,7 +20,8 @@ import { makeCompare } from './staging/compare.js';
 import { addDisclosure } from './staging/disclosure.js';
 import { addLabel, type LabelOptions } from './staging/label.js';
 import type { ResolvedProvider } from '../providers/registry.js';
-import type { EditOptions, ProviderImage } from '../providers/types.js';
+import type { EditOptions, EditResult, ProviderImage } from '../providers/types.js';
+import { cacheKey, resultCache, sha256 } from './cache/result-cache.js';
 
 export interface ImageInput {
   readonly data: Buffer;
@@ -43,6 +44,8 @@ export interface EditJob {
   readonly label?: LabelOptions;
   /** Also make the before/after image (`--compare`): EditOutcome.compare. */
   readonly compare?: boolean;
+  /** Use the result cache (default true; `--no-cache`). The mock is never cached. */
+  readonly cache?: boolean;
   /** Ctrl-C, a closed connection. The edit deadline is added here. */
   readonly signal?: AbortSignal;
   readonly onRetry?: (info: RetryInfo) => void;
@@ -64,6 +67,8 @@ export interface EditOutcome {
   readonly fallback?: 'mock';
   /** The before/after JPEG, when the job asked for it. */
   readonly compare?: Buffer;
+  /** True when the result cache answered: no provider call was made (attempts is 0). */
+  readonly cached: boolean;
 }
 
 /** The prompt to send: trimmed, and the configured default when empty. */
@@ -98,29 +103,54 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
   const request = { images: prepared, prompt, options: { ...job.options, outputFormat: format } };
   const context = { signal, resume: new Map<string, unknown>(), ...(job.onProgress ? { onProgress: job.onProgress } : {}) };
-  let result;
-  let attempts;
-  try {
-    ({ value: result, attempts } = await withRetry(
-      () => provider.edit(request, context),
-      { maxRetries: config.maxRetries, maxWaitSeconds: config.maxRetryWaitSeconds },
-      signal,
-      job.onRetry,
-    ));
-  } catch (error) {
-    // Whatever ended the edit, work the provider started must not run on (and be billed) unseen.
-    await provider.abandon?.(context).catch(() => undefined);
-    if (deadline.aborted && !job.signal?.aborted) {
-      throw new FrameForgeError(
-        'provider_timeout',
-        `${provider.id} did not finish the edit of ${job.image.name} within ${config.editTimeoutSeconds} s.`,
-        { cause: error, hint: 'Try again later, or raise EDIT_TIMEOUT_SECONDS.' },
-      );
+  // The cache wraps the provider call, keyed by everything the call depends on (and per paying account).
+  const cache = job.cache === false || provider.kind === 'mock' ? undefined : resultCache(config.cacheDir, config.cacheMaxMb);
+  const key = cache
+    ? cacheKey({
+        scope: resolved.cacheScope,
+        provider: provider.id,
+        model: provider.model,
+        prompt,
+        options: request.options,
+        images: prepared.map((image) => sha256(image.data)),
+      })
+    : undefined;
+  const hit = cache && key ? await cache.get(key) : undefined;
+  const cacheWarnings: string[] = [];
+  let result: EditResult;
+  let attempts: number;
+  if (hit) {
+    result = hit;
+    attempts = 0;
+  } else {
+    try {
+      ({ value: result, attempts } = await withRetry(
+        () => provider.edit(request, context),
+        { maxRetries: config.maxRetries, maxWaitSeconds: config.maxRetryWaitSeconds },
+        signal,
+        job.onRetry,
+      ));
+    } catch (error) {
+      // Whatever ended the edit, work the provider started must not run on (and be billed) unseen.
+      await provider.abandon?.(context).catch(() => undefined);
+      if (deadline.aborted && !job.signal?.aborted) {
+        throw new FrameForgeError(
+          'provider_timeout',
+          `${provider.id} did not finish the edit of ${job.image.name} within ${config.editTimeoutSeconds} s.`,
+          { cause: error, hint: 'Try again later, or raise EDIT_TIMEOUT_SECONDS.' },
+        );
+      }
+      if (job.signal?.aborted || isAbortError(error)) {
+        throw new FrameForgeError('cancelled', `The edit of ${job.image.name} was cancelled.`, { cause: error });
+      }
+      throw toFrameForgeError(error);
     }
-    if (job.signal?.aborted || isAbortError(error)) {
-      throw new FrameForgeError('cancelled', `The edit of ${job.image.name} was cancelled.`, { cause: error });
+    if (cache && key && !result.mock) {
+      const { data, mimeType, model, text, warnings } = result;
+      await cache
+        .put(key, { data, mimeType, warnings, ...(model ? { model } : {}), ...(text ? { text } : {}) })
+        .catch((error: unknown) => cacheWarnings.push(`The result could not be cached in ${cache.dir}: ${(error as Error).message}`));
     }
-    throw toFrameForgeError(error);
   }
 
   const output = await encodeOutput(result.data, format, provider.id);
@@ -139,8 +169,9 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
     prompt,
     providerId: provider.id,
     model,
-    warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...result.warnings],
-    attempts: result.attempts ?? attempts,
+    warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...result.warnings, ...cacheWarnings],
+    attempts: hit ? 0 : (result.attempts ?? attempts),
+    cached: Boolean(hit),
     mock: Boolean(result.mock),
     ...(result.requestId ? { requestId: result.requestId } : {}),
     ...(result.text ? { text: result.text } : {}),

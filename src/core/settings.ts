@@ -47,6 +47,8 @@ export interface Settings {
   maxConcurrentEdits: number;
   maxQueuedEdits: number;
   minUploadBytesPerSecond: number;
+  cacheDir?: string;
+  cacheMaxMb: number;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -286,6 +288,10 @@ export const SETTINGS = [
     description: 'A file of access tokens, one a line (`sha256:<hex>` lines, blank lines and # comments allowed); read at startup, together with SERVER_TOKENS.' }),
   spec({ key: 'requireClientKeys', env: ['REQUIRE_CLIENT_KEYS'], parse: boolean,
     description: "The server never spends its own provider keys: every edit must bring its key in a header (X-Google-API-Key, X-Fal-Key, ...)." }),
+  spec({ key: 'cacheDir', env: ['CACHE_DIR'], parse: text(),
+    description: 'Result cache folder; default `$XDG_CACHE_HOME/frameforge`, else `~/.cache/frameforge`. A repeated edit (same input bytes, prompt, provider, model and options) is answered from it without a provider call.' }),
+  spec({ key: 'cacheMaxMb', env: ['CACHE_MAX_MB'], parse: integer(0, 10_000_000),
+    description: 'Largest size of the result cache in MB; the least recently used results are evicted beyond it (0 = no cache).' }),
   spec({ key: 'jobTtlSeconds', env: ['JOB_TTL_SECONDS'], parse: integer(1, 365 * 86400),
     description: 'How long a job, its input and its result are kept (counted from submission, and again from its end).' }),
   spec({ key: 'jobConcurrency', env: ['JOB_CONCURRENCY'], parse: integer(1, 1000),
@@ -332,6 +338,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxConcurrentEdits: 8,
   maxQueuedEdits: 32,
   minUploadBytesPerSecond: 16 * 1024,
+  cacheMaxMb: 1024,
 };
 
 /** Names of the settings whose values must never be shown. */

@@ -4,6 +4,7 @@
  * Adapters for real services are imported only when used, so `providers`,
  * `--help` and the mock never load an SDK.
  */
+import { createHash } from 'node:crypto';
 import type { Config } from '../core/config.js';
 import { FrameForgeError } from '../core/errors.js';
 import { createMockProvider } from './mock.js';
@@ -23,6 +24,16 @@ export interface ResolvedProvider {
   /** Set when DEV_MODE answered with `mock` because the real provider had no key. */
   fallback?: 'mock';
   warnings: string[];
+  /**
+   * Which account pays for this provider's edits: a hash of its key (never the
+   * key). The result cache is kept per account, so a request with another key
+   * (or none that works) is never answered with a result someone else paid for.
+   */
+  cacheScope?: string;
+}
+
+function scopeOf(apiKey: string): string {
+  return createHash('sha256').update(`frameforge-cache-scope\0${apiKey}`).digest('hex').slice(0, 32);
 }
 
 interface KeyInfo {
@@ -113,6 +124,7 @@ export async function resolveProvider(
       provider: createGoogleProvider({ id: spec.id, model: spec.model, apiKey, baseUrl: config.googleBaseUrl }),
       requestedId,
       warnings: [],
+      cacheScope: scopeOf(apiKey),
     };
   }
   const { createFalProvider } = await import('./fal.js');
@@ -126,6 +138,7 @@ export async function resolveProvider(
     }),
     requestedId,
     warnings: [],
+    cacheScope: scopeOf(apiKey),
   };
 }
 

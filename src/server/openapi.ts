@@ -47,6 +47,7 @@ const editForm = {
     style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
     disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
     declutter: { type: 'string', enum: ['true', 'false'], description: 'Remove furniture and clutter first; alone, leaves the room empty.' },
+    cache: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Answer a repeated edit from the result cache (then X-FrameForge-Cache: hit); false always calls the provider.' },
     label: { type: 'string', maxLength: 100, description: 'Draw this text in a corner of the result, e.g. "Virtually staged".' },
     label_position: { type: 'string', enum: [...LABEL_POSITIONS], default: 'bottom-right', description: 'The corner for `label`.' },
   },
@@ -61,6 +62,7 @@ const providerHeaders = {
   'X-FrameForge-Provider': { description: 'The provider that made the image.', schema: { type: 'string' } },
   'X-FrameForge-Mock': { description: '`true` when the mock provider made it.', schema: { type: 'string', enum: ['true'] } },
   'X-FrameForge-Fallback': { description: '`mock` when DEV_MODE answered as mock for lack of a key.', schema: { type: 'string', enum: ['mock'] } },
+  'X-FrameForge-Cache': { description: '`hit` when the result cache answered: no provider call was made.', schema: { type: 'string', enum: ['hit'] } },
 };
 const jobId = { name: 'id', in: 'path', required: true, description: 'The id POST /api/jobs answered.', schema: { type: 'string' } };
 const jobJson = (description: string) => ({

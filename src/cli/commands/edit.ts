@@ -37,6 +37,8 @@ export interface EditCommandOptions {
   label?: string;
   labelPosition?: string;
   compare?: boolean;
+  /** false with --no-cache. */
+  cache?: boolean;
   format?: string;
   aspectRatio?: string;
   seed?: string;
@@ -155,6 +157,7 @@ export async function editCommand(
     disclosure: options.disclosure !== false,
     ...(label ? { label } : {}),
     ...(options.compare ? { compare: true } : {}),
+    ...(options.cache === false ? { cache: false } : {}),
   });
   const ctx: ItemContext = {
     run,

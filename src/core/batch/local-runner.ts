@@ -9,7 +9,7 @@ import type { EditOptions } from '../../providers/types.js';
 import type { ItemRunner } from './run-item.js';
 
 /** The prompt, references, options and post-processing every item of a batch shares. */
-export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label' | 'compare'> {
+export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label' | 'compare' | 'cache'> {
   prompt?: string;
   references: readonly ImageInput[];
   options: EditOptions;
@@ -32,6 +32,7 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
         ...(job.disclosure !== undefined ? { disclosure: job.disclosure } : {}),
         ...(job.label ? { label: job.label } : {}),
         ...(job.compare ? { compare: true } : {}),
+        ...(job.cache === false ? { cache: false } : {}),
         signal: request.signal,
         onRetry: request.onRetry,
       },

@@ -30,6 +30,8 @@ export interface ManifestLine {
   durationMs?: number;
   requestId?: string;
   mock?: boolean;
+  /** The result came from the result cache (no provider call, nothing billed). */
+  cached?: boolean;
   finishedAt: string;
 }
 

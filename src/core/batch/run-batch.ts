@@ -79,7 +79,7 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
       if (result.status === 'done') {
         counts.done++;
         const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
-        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.requestId ? { requestId: result.requestId } : {}) });
+        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
         reporter.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
       } else if (result.status === 'skipped') {
         counts.skipped++;

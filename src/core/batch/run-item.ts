@@ -18,7 +18,7 @@ import { checkExistingOutput } from './existing-output.js';
 export type EditItem = ItemRef;
 
 /** What a runner hands back: the result bytes and what the report and manifest say about them. */
-export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'>;
+export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'> & { cached?: boolean };
 
 export interface ItemRunRequest {
   item: EditItem;
@@ -38,6 +38,8 @@ export type ItemResult =
       providerId: string;
       model: string;
       mock: boolean;
+      /** Answered by the result cache: no provider call. */
+      cached?: boolean;
       fallback?: string;
       warnings: string[];
       attempts: number;
@@ -95,6 +97,7 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
       providerId: outcome.providerId,
       model: outcome.model,
       mock: outcome.mock,
+      ...(outcome.cached ? { cached: true } : {}),
       ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
       warnings: replaced ? [`replaced ${item.output}: ${replaced}`, ...outcome.warnings] : outcome.warnings,
       attempts: outcome.attempts,

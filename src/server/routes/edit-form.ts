@@ -23,6 +23,8 @@ export interface EditForm {
   disclosure: boolean;
   /** A visible label (`label`, `label_position`). */
   label: LabelOptions | undefined;
+  /** Use the result cache (on unless `cache=false`). */
+  cache: boolean;
   /** Every text field, for the fields a door adds (a job's webhook_url). */
   fields: Map<string, string>;
 }
@@ -68,5 +70,6 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
   const prompt = buildStagingPrompt({ ...staging, prompt: userPrompt }, { room: 'room', style: 'style' }) ?? userPrompt;
   const disclosure = fields.get('disclosure') === undefined || isTrue(fields.get('disclosure'), 'disclosure');
   const label = parseLabel(fields.get('label'), fields.get('label_position') || undefined, { text: 'label', position: 'label_position' });
-  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, fields };
+  const cache = fields.get('cache') === undefined || isTrue(fields.get('cache'), 'cache');
+  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, cache, fields };
 }

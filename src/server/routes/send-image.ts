@@ -7,6 +7,8 @@ export interface ImageAnswer {
   readonly providerId: string;
   readonly mock: boolean;
   readonly fallback?: 'mock';
+  /** True when the result cache answered (no provider call). */
+  readonly cached?: boolean;
 }
 
 export function sendImage(res: ServerResponse, image: ImageAnswer): void {
@@ -17,5 +19,6 @@ export function sendImage(res: ServerResponse, image: ImageAnswer): void {
   res.setHeader('X-FrameForge-Provider', image.providerId);
   if (image.mock) res.setHeader('X-FrameForge-Mock', 'true');
   if (image.fallback) res.setHeader('X-FrameForge-Fallback', image.fallback);
+  if (image.cached) res.setHeader('X-FrameForge-Cache', 'hit');
   res.end(image.data);
 }

@@ -1,0 +1,149 @@
+/**
+ * The result cache: what a provider answered, kept on disk under a hash of
+ * everything that went into the call, so the same edit is never paid for
+ * twice (CACHE_DIR, CACHE_MAX_MB). It holds the provider's answer, not the
+ * finished output: labels, the before/after and the disclosure are made again
+ * from it, so they can change without a miss.
+ *
+ * One file per entry (`<dir>/<key[0..2]>/<key>.ffc`: a 4-byte length, a JSON
+ * header, the image bytes), written atomically, so a reader never sees half an
+ * entry. Least recently used goes first: a hit touches the file's mtime, and
+ * after each write the folder is trimmed, oldest mtime first, to the limit.
+ * The cache never fails an edit: an unreadable entry is a miss, a failed write
+ * a warning.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+
+export interface CachedResult {
+  data: Buffer;
+  mimeType: string;
+  model?: string;
+  text?: string;
+  warnings: string[];
+}
+
+const SUFFIX = '.ffc';
+const FORMAT_VERSION = 1;
+
+/** The cache key: a hash of a canonical JSON of the parts (object keys sorted, so option order does not matter). */
+export function cacheKey(parts: Record<string, unknown>): string {
+  return createHash('sha256').update(canonical({ v: FORMAT_VERSION, ...parts })).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export class ResultCache {
+  private trimming: Promise<void> | undefined;
+  private trimAgain = false;
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+  ) {}
+
+  private file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}${SUFFIX}`);
+  }
+
+  async get(key: string): Promise<CachedResult | undefined> {
+    const file = this.file(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      return undefined;
+    }
+    try {
+      const headerLength = bytes.readUInt32BE(0);
+      const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength)) as Omit<CachedResult, 'data'> & { size: number };
+      const data = bytes.subarray(4 + headerLength);
+      if (data.length !== header.size) return undefined;
+      const now = new Date();
+      await utimes(file, now, now).catch(() => undefined);
+      return { ...header, data };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, result: CachedResult): Promise<void> {
+    const { data, ...rest } = result;
+    const header = Buffer.from(JSON.stringify({ ...rest, size: data.length }), 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(header.length, 0);
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, Buffer.concat([length, header, data]), { overwrite: true });
+    await this.trim();
+  }
+
+  /** Evicts least recently used entries until the folder fits; one trim at a time per cache. */
+  trim(): Promise<void> {
+    if (this.trimming) {
+      this.trimAgain = true;
+      return this.trimming;
+    }
+    this.trimming = (async () => {
+      do {
+        this.trimAgain = false;
+        await this.trimOnce();
+      } while (this.trimAgain);
+    })().finally(() => {
+      this.trimming = undefined;
+    });
+    return this.trimming;
+  }
+
+  private async trimOnce(): Promise<void> {
+    const names = await readdir(this.dir, { recursive: true }).catch(() => [] as string[]);
+    const entries = (
+      await Promise.all(
+        names
+          .filter((name) => name.endsWith(SUFFIX))
+          .map(async (name) => {
+            const file = path.join(this.dir, name);
+            const info = await stat(file).catch(() => undefined);
+            return info ? { file, size: info.size, used: info.mtimeMs } : undefined;
+          }),
+      )
+    ).filter((e) => e !== undefined);
+    let total = entries.reduce((sum, e) => sum + e.size, 0);
+    if (total <= this.maxBytes) return;
+    entries.sort((a, b) => a.used - b.used);
+    for (const entry of entries) {
+      if (total <= this.maxBytes) break;
+      await unlink(entry.file).catch(() => undefined);
+      total -= entry.size;
+    }
+  }
+}
+
+const open = new Map<string, ResultCache>();
+
+/** The cache for a folder and limit; one object per folder, so trims in one process do not overlap. */
+export function resultCache(dir: string | undefined, maxMb: number): ResultCache | undefined {
+  if (!dir || maxMb <= 0) return undefined;
+  const key = `${path.resolve(dir)}\0${maxMb}`;
+  let cache = open.get(key);
+  if (!cache) {
+    cache = new ResultCache(path.resolve(dir), maxMb * 1024 * 1024);
+    open.set(key, cache);
+  }
+  return cache;
+}
