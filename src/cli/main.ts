@@ -109,6 +109,7 @@ Examples:
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or SERVER_HOST)')
     .option('--port <port>', 'port to listen on (default 8000, or SERVER_PORT)')
     .option('--no-worker', 'with REDIS_URL: only take requests; `frameforge worker` processes run the jobs')
+    .option('--no-ui', 'answer only the API, not the web page at / (or SERVE_UI=false)')
     .action(async (options) => {
       const { serveCommand } = await import('./commands/serve.js');
       setExit(await serveCommand(options, globals(), io));

@@ -49,6 +49,7 @@ export interface Settings {
   minUploadBytesPerSecond: number;
   cacheDir?: string;
   cacheMaxMb: number;
+  serveUi: boolean;
 }
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
@@ -310,6 +311,8 @@ export const SETTINGS = [
     description: 'Edits waiting for a slot, in arrival order, their bodies unread; past that, 503 server_busy with Retry-After.' }),
   spec({ key: 'minUploadBytesPerSecond', env: ['MIN_UPLOAD_BYTES_PER_SECOND'], parse: integer(0, 1_000_000_000),
     description: 'An upload slower than this, averaged over 30 s, gets 408 and its slot back (0 = no minimum).' }),
+  spec({ key: 'serveUi', env: ['SERVE_UI'], parse: boolean,
+    description: '`frameforge serve` answers the web page at `/` (false, or `--no-ui`, leaves only the API).' }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -339,6 +342,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxQueuedEdits: 32,
   minUploadBytesPerSecond: 16 * 1024,
   cacheMaxMb: 1024,
+  serveUi: true,
 };
 
 /** Names of the settings whose values must never be shown. */

@@ -39,6 +39,8 @@ export interface AppOptions {
   editTimeoutMs: number;
   resolveProvider?: RouteOptions['resolveProvider'];
   jobs: RouteOptions['jobs'];
+  /** The web page's files; without them `/` is a 404 (--no-ui). */
+  page?: RouteOptions['page'];
   /** Tests shorten the rate-limit window; an hour by default (contract 3). */
   rateWindowMs?: number;
   /** Access tokens (SERVER_TOKENS, SERVER_TOKENS_FILE), loaded by serve(); none means the API is open. */

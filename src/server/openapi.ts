@@ -138,6 +138,20 @@ export function openApiDocument() {
           responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
         },
       },
+      '/api/providers/status': {
+        get: {
+          operationId: 'providerStatus',
+          summary: 'Which listed providers have a key on this server, and the default (as `frameforge providers --json`)',
+          responses: {
+            '200': {
+              description: 'The default provider id and each listed provider with `ready` and, when not ready, the key it `needs`.',
+              headers: { 'X-Request-Id': requestId },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ProviderStatus' } } },
+            },
+            '429': error('Rate limited; see Retry-After.'),
+          },
+        },
+      },
       '/api/edit': {
         post: {
           operationId: 'edit',
@@ -257,6 +271,27 @@ export function openApiDocument() {
             error: { $ref: '#/components/schemas/Error' },
           },
           required: ['id', 'status', 'created_at', 'started_at', 'finished_at', 'attempts', 'provider'],
+        },
+        ProviderStatus: {
+          type: 'object',
+          properties: {
+            default: { type: 'string' },
+            providers: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  kind: { type: 'string', enum: ['google', 'fal', 'mock'] },
+                  ready: { type: 'boolean' },
+                  default: { type: 'boolean' },
+                  needs: { type: 'string', description: 'The setting that would make it ready; a per-request key header works too.' },
+                },
+                required: ['id', 'kind', 'ready', 'default'],
+              },
+            },
+          },
+          required: ['default', 'providers'],
         },
         Error: {
           type: 'object',

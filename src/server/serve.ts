@@ -13,6 +13,7 @@ import { createApp, type AppOptions } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
 import { loadAccessTokens } from './policies/tokens.js';
+import { defaultPageDir, loadPage } from './page/load-page.js';
 
 export interface ServeOptions {
   config: Config;
@@ -45,6 +46,8 @@ export interface ServeOptions {
   jobs?: JobQueue;
   /** With REDIS_URL: run no worker in this process (`serve --no-worker`). */
   noWorker?: boolean;
+  /** Where the built web page is (dist/web by default); read only when SERVE_UI is on. */
+  pageDir?: string;
 }
 
 export interface RunningServer {
@@ -86,6 +89,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const editTimeoutMs = options.editTimeoutMs ?? Math.max(5 * 60 * SECOND, config.editTimeoutSeconds * SECOND);
   // Read before listening: a missing or empty tokens file stops startup rather than opening the API.
   const tokens = await loadAccessTokens(config);
+  // Read before listening: a missing build is a startup error, not a 404 later (and before a job queue is made).
+  const page = config.serveUi ? loadPage(options.pageDir ?? defaultPageDir(), { defaultPrompt: config.defaultPrompt }) : undefined;
   const ownJobs = !options.jobs;
   const jobs =
     options.jobs ??
@@ -111,6 +116,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     jobs,
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
     ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
+    ...(page ? { page } : {}),
     // The app's one close listener per request also keeps this count (a second listener cost throughput).
     onRequestClosed: () => {
       inFlight--;

@@ -14,6 +14,8 @@ import type { GlobalOptions } from '../main.js';
 export interface ServeCommandOptions {
   host?: string;
   port?: string;
+  /** false with --no-ui; commander leaves it true otherwise, which must not override SERVE_UI. */
+  ui?: boolean;
   /** Commander's `--no-worker`: false when given. */
   worker?: boolean;
 }
@@ -62,6 +64,7 @@ export async function serveCommand(options: ServeCommandOptions, globals: Global
     flags: {
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.ui === false ? { serveUi: false } : {}),
     },
     ...(globals.config ? { configFile: globals.config } : {}),
   });

@@ -1,12 +1,16 @@
 /** The route table: every path the API answers, its methods, deadline and rate limit. */
 import { editHandler, type EditRouteOptions } from './edit.js';
 import { cancelJobHandler, jobResultHandler, jobStatusHandler, submitJobHandler, type JobRouteOptions } from './jobs.js';
-import { healthHandler, openApiHandler, presetsHandler, providersHandler } from './meta.js';
+import { healthHandler, openApiHandler, presetsHandler, providersHandler, providerStatusHandler } from './meta.js';
+import { pageFileHandler } from './page.js';
+import type { PageFile } from '../page/load-page.js';
 import type { Route } from './types.js';
 
 export interface RouteOptions extends EditRouteOptions, JobRouteOptions {
   apiTimeoutMs: number;
   editTimeoutMs: number;
+  /** The web page's files (absent with --no-ui): `/` and its hashed assets. */
+  page?: readonly PageFile[];
 }
 
 export function createRoutes(options: RouteOptions): Route[] {
@@ -15,6 +19,7 @@ export function createRoutes(options: RouteOptions): Route[] {
     { path: '/api/health', methods: { GET: healthHandler() }, ...api },
     { path: '/api/providers', methods: { GET: providersHandler() }, ...api },
     { path: '/api/presets', methods: { GET: presetsHandler() }, ...api },
+    { path: '/api/providers/status', methods: { GET: providerStatusHandler(options.config) }, ...api },
     { path: '/api/openapi.json', methods: { GET: openApiHandler() }, ...api },
     {
       path: '/api/edit',
@@ -26,5 +31,6 @@ export function createRoutes(options: RouteOptions): Route[] {
     { path: '/api/jobs', methods: { POST: submitJobHandler(options) }, timeoutMs: options.editTimeoutMs, limit: 'edit' },
     { path: '/api/jobs/{id}', methods: { GET: jobStatusHandler(options), DELETE: cancelJobHandler(options) }, ...api },
     { path: '/api/jobs/{id}/result', methods: { GET: jobResultHandler(options) }, ...api },
+    ...(options.page ?? []).map((file) => ({ path: file.urlPath, methods: { GET: pageFileHandler(file) }, ...api })),
   ];
 }

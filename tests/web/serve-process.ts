@@ -1,0 +1,45 @@
+/** A real `frameforge serve` in a child process, on a free port, stopped by its pid. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/frameforge.js');
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export async function startServeProcess(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'ff-web-'));
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    // Only what is given: no provider key from the developer's environment leaks in.
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = /^(http:\/\/\S+)\n/.exec(out);
+      if (line) resolve(line[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code} before listening: ${err}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
