@@ -8,7 +8,7 @@ import { detectCapabilities } from './capabilities';
 import { PresetChips } from './chips';
 import { byId, meta, show } from './dom';
 import { PhotoPicker } from './photo';
-import { BUILT_IN_PRESETS } from './presets';
+import { BUILT_IN_PRESETS, loadPresets } from './presets';
 import { ProviderMenu } from './providers';
 import { downloadName, Results } from './results';
 import { runDirect, runJob, type EditRun } from './run-edit';
@@ -82,7 +82,7 @@ async function start(jobs: boolean, sizes: boolean): Promise<void> {
   }
   const form = new FormData();
   form.append('images', photo.file, photo.name);
-  form.append('prompt', prompt.value.trim());
+  for (const [name, value] of chips?.formFields(prompt.value.trim()) ?? [['prompt', prompt.value.trim()]]) form.append(name, value);
   form.append('provider', providers.value);
   if (sizes) form.append('size', size.value);
   const started = performance.now();
@@ -128,7 +128,9 @@ const picker = new PhotoPicker(
   (message) => showError(message),
 );
 
-new PresetChips(BUILT_IN_PRESETS, (text) => (prompt.value = text));
+const fillPrompt = (text: string) => (prompt.value = text);
+/** Made once the server's capabilities are known: its presets, or the built-in ones. */
+let chips: PresetChips | undefined;
 
 cancel.addEventListener('click', () => {
   running?.cancel();
@@ -136,6 +138,7 @@ cancel.addEventListener('click', () => {
 
 async function init(): Promise<void> {
   const capabilities = await detectCapabilities();
+  chips = new PresetChips(capabilities.presets ? await loadPresets(true) : BUILT_IN_PRESETS, fillPrompt);
   show(sizeField, capabilities.size);
   if (capabilities.tokens) show(tokenField, true);
   // A form, so Enter in a field submits; the page never navigates.

@@ -1,9 +1,12 @@
 /**
  * Staging presets as chips: a room and a style that together fill the
- * prompt. The built-in list is used when the server has no GET /api/presets;
- * its wording keeps the default prompt's promise (architecture and light
- * untouched, realistic shadows).
+ * prompt. With GET /api/presets the chips and their words are the server's
+ * (and an unedited preset prompt is sent as the `room` / `style` /
+ * `declutter` fields, so the server's own template is used); without it,
+ * a built-in list whose wording keeps the default prompt's promise
+ * (architecture and light untouched, realistic shadows).
  */
+import { apiJson } from './api';
 export interface Chip {
   id: string;
   label: string;
@@ -14,8 +17,12 @@ export interface Chip {
 export interface PresetCatalog {
   rooms: Chip[];
   styles: Chip[];
-  /** The prompt for a room and a style; either may be absent. */
-  prompt(room: Chip | undefined, style: Chip | undefined): string;
+  /** The server's presets: it takes `room`, `style` and `declutter` fields. */
+  fromServer: boolean;
+  /** The server's declutter step, when it has one: shown as a chip of its own. */
+  declutter?: string;
+  /** The prompt for a room and a style (either may be absent), decluttered first or not. */
+  prompt(room: Chip | undefined, style: Chip | undefined, declutter: boolean): string;
 }
 
 const chip = (id: string, label: string, phrase: string): Chip => ({ id, label, phrase });
@@ -49,9 +56,53 @@ const KEEP = 'Preserve the architecture, windows, doors and lighting; add realis
 export const BUILT_IN_PRESETS: PresetCatalog = {
   rooms: ROOMS,
   styles: STYLES,
+  fromServer: false,
   prompt(room, style) {
     const what = room ? `this ${room.phrase}` : 'this room';
     const how = style ? style.phrase : 'tasteful furniture that suits it';
     return `Stage ${what} with ${how}. ${KEEP}`;
   },
 };
+
+/** GET /api/presets (src/core/staging/presets-data.ts on the server). */
+interface PresetListing {
+  rooms: { id: string; label: string; furnish: string }[];
+  styles: { id: string; label: string; look: string }[];
+  declutter?: string;
+  preserve?: string;
+}
+
+/** `outdoor space (patio, balcony or garden)` shows as `Outdoor space`. */
+function chipLabel(label: string): string {
+  const short = label.replace(/\s*\(.*$/, '');
+  return short.charAt(0).toUpperCase() + short.slice(1);
+}
+
+/** The server's presets, its words put together as its templates do (the preview the prompt box shows). */
+export function serverCatalog(listing: PresetListing): PresetCatalog {
+  const preserve = listing.preserve ?? KEEP;
+  return {
+    rooms: listing.rooms.map((r) => chip(r.id, chipLabel(r.label), `${r.label}: add ${r.furnish}`)),
+    styles: listing.styles.map((s) => chip(s.id, chipLabel(s.label), `${s.label} style: ${s.look}`)),
+    fromServer: true,
+    ...(listing.declutter ? { declutter: listing.declutter } : {}),
+    prompt(room, style, declutter) {
+      const parts = declutter && listing.declutter ? [listing.declutter] : [];
+      if (room) parts.push(`Virtually stage this ${room.phrase}.`, style ? `Use a ${style.phrase}.` : 'Use a neutral, contemporary style that appeals to most buyers.');
+      else if (style) parts.push(`Furnish this room with furniture and decor that suit it, in a ${style.phrase}.`);
+      else if (declutter) parts.push('Leave the room empty, as if freshly cleaned for a viewing.');
+      parts.push(preserve);
+      return parts.join(' ');
+    },
+  };
+}
+
+export async function loadPresets(serverHasPresets: boolean): Promise<PresetCatalog> {
+  if (!serverHasPresets) return BUILT_IN_PRESETS;
+  try {
+    const listing = await apiJson<PresetListing>('/api/presets');
+    return listing.rooms?.length && listing.styles?.length ? serverCatalog(listing) : BUILT_IN_PRESETS;
+  } catch {
+    return BUILT_IN_PRESETS;
+  }
+}
