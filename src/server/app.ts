@@ -22,7 +22,7 @@ import { createRoutes, type RouteOptions } from './routes/index.js';
 import type { Route } from './routes/types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
-/** Open without a token: monitors and load balancers probe health, and the API's description is public. */
+/** Open without a token: monitors and load balancers probe health, and the API's description is public (so are routes marked `open`: the web page). */
 const OPEN_PATHS: ReadonlySet<string> = new Set(['/api/health', '/api/openapi.json']);
 const BEARER_CHALLENGE = 'Bearer realm="frameforge"';
 
@@ -112,7 +112,7 @@ export function createApp(options: AppOptions): App {
     if (cors.preflight(req, res, allow)) return undefined;
     cors.apply(req, res);
     let rateKey = scope.ip;
-    if (tokens && !OPEN_PATHS.has(path)) {
+    if (tokens && !OPEN_PATHS.has(path) && !route?.open) {
       const match = tokens.verify(req.headers.authorization);
       if (!match) {
         // Failed attempts count against the address's own limit, so guessing is throttled too.

@@ -1,8 +1,10 @@
 /**
  * What this server can do, read from its OpenAPI document at startup, so the
  * page works against a server with or without the optional parts (the jobs
- * API, staging presets, output size, access tokens) and uses each when it is
- * there.
+ * API, staging presets, output size) and uses each when it is there. Access
+ * tokens are found out by asking: the first API call answers 401
+ * `unauthorized` when the server needs one (the document names the scheme
+ * either way).
  */
 import { apiJson } from './api';
 
@@ -13,13 +15,10 @@ export interface Capabilities {
   presets: boolean;
   /** The edit form takes `size`. */
   size: boolean;
-  /** The document declares a bearer scheme: ask for a token up front. */
-  tokens: boolean;
 }
 
 type Doc = {
   paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
-  components?: { securitySchemes?: Record<string, { type?: string; scheme?: string }> };
 };
 
 function formFields(doc: Doc, path: string): string[] {
@@ -34,7 +33,6 @@ export function capabilitiesOf(doc: Doc): Capabilities {
     jobs: Boolean(paths['/api/jobs']?.post),
     presets: Boolean(paths['/api/presets']?.get),
     size: fields.includes('size'),
-    tokens: Object.values(doc.components?.securitySchemes ?? {}).some((s) => s.type === 'http' && s.scheme?.toLowerCase() === 'bearer'),
   };
 }
 
@@ -43,6 +41,6 @@ export async function detectCapabilities(): Promise<Capabilities> {
   try {
     return capabilitiesOf(await apiJson<Doc>('/api/openapi.json'));
   } catch {
-    return { jobs: false, presets: false, size: false, tokens: false };
+    return { jobs: false, presets: false, size: false };
   }
 }

@@ -140,7 +140,6 @@ async function init(): Promise<void> {
   const capabilities = await detectCapabilities();
   chips = new PresetChips(capabilities.presets ? await loadPresets(true) : BUILT_IN_PRESETS, fillPrompt);
   show(sizeField, capabilities.size);
-  if (capabilities.tokens) show(tokenField, true);
   // A form, so Enter in a field submits; the page never navigates.
   byId('edit-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -127,6 +127,27 @@ describe('without the page', () => {
   });
 });
 
+describe('with access tokens', () => {
+  it('answers the page and its assets without a token, and the API only with one', async () => {
+    const token = 'page-test-token-0123456789abcdef0123456789';
+    const server = await startServer({ serverTokens: [token] });
+    try {
+      const page = await getRaw(`${server.url}/`);
+      expect(page.status).toBe(200);
+      for (const asset of assetsOf(page.body.toString())) expect((await getRaw(`${server.url}${asset}`)).status, asset).toBe(200);
+      const refused = await fetch(`${server.url}/api/providers/status`);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: string }).code).toBe('unauthorized');
+      const allowed = await fetch(`${server.url}/api/providers/status`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(allowed.status).toBe(200);
+      // Open means the page's own paths only: an unknown path still needs the token.
+      expect((await fetch(`${server.url}/assets/other.js`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('what the page reads from the API', () => {
   it('GET /api/providers/status says which providers are ready and the default', async () => {
     const server = await startServer({ defaultProvider: 'mock', falKey: 'fal-test-key' });

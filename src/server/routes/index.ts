@@ -31,6 +31,6 @@ export function createRoutes(options: RouteOptions): Route[] {
     { path: '/api/jobs', methods: { POST: submitJobHandler(options) }, timeoutMs: options.editTimeoutMs, limit: 'edit' },
     { path: '/api/jobs/{id}', methods: { GET: jobStatusHandler(options), DELETE: cancelJobHandler(options) }, ...api },
     { path: '/api/jobs/{id}/result', methods: { GET: jobResultHandler(options) }, ...api },
-    ...(options.page ?? []).map((file) => ({ path: file.urlPath, methods: { GET: pageFileHandler(file) }, ...api })),
+    ...(options.page ?? []).map((file) => ({ path: file.urlPath, methods: { GET: pageFileHandler(file) }, ...api, open: true })),
   ];
 }

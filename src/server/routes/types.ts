@@ -39,4 +39,10 @@ export interface Route {
   timeoutMs: number;
   /** Which rate limit the route counts against. */
   limit: 'edit' | 'other';
+  /**
+   * Answered without an access token: the web page and its assets, which a
+   * browser loads by navigating (it cannot send a Bearer header) and which
+   * hold nothing private; the page then sends the token with each API call.
+   */
+  open?: boolean;
 }
