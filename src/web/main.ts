@@ -128,7 +128,10 @@ const picker = new PhotoPicker(
   (message) => showError(message),
 );
 
-const fillPrompt = (text: string) => (prompt.value = text);
+const fillPrompt = (text: string) => {
+  prompt.value = text;
+  prompt.scrollTop = 0; // a long preset prompt is read from its start
+};
 /** Made once the server's capabilities are known: its presets, or the built-in ones. */
 let chips: PresetChips | undefined;
 

@@ -1,0 +1,241 @@
+/**
+ * The web page in a real browser: Debian's Chromium driven by playwright-core
+ * against a real `frameforge serve` (mock provider, MOCK_DELAY_MS). One
+ * browser for the file, one context, pages reused. Every request that is not
+ * to 127.0.0.1 is recorded and refused; every console error is recorded; the
+ * last test asserts there were none beyond the ones an error path must cause.
+ * Screenshots at 375 px and 1280 px go to test-artifacts/ (gitignored).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServeProcess, type ServeProcess } from './serve-process.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SAMPLE = path.join(ROOT, 'assets/sample-room.jpg');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+interface ConsoleError {
+  text: string;
+  url: string;
+}
+
+describe('the web page in Chromium', () => {
+  let fast: ServeProcess;
+  let slow: ServeProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const offHost: string[] = [];
+  const consoleErrors: ConsoleError[] = [];
+  /** Errors a test provoked on purpose (a 401 is logged by Chromium as a failed resource). */
+  const expectedErrors: RegExp[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does.`);
+    await mkdir(ARTIFACTS, { recursive: true });
+    // No provider key anywhere: google and fal are listed as needing one, the mock is ready.
+    // A key typed in the page reaches a provider address on this machine where nothing listens.
+    const offline = { GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9', FAL_PROXY_URL: 'http://127.0.0.1:9', MAX_RETRIES: '0' };
+    [fast, slow] = await Promise.all([
+      startServeProcess({ ...offline, MOCK_DELAY_MS: '300' }),
+      startServeProcess({ ...offline, MOCK_DELAY_MS: '600000', DEFAULT_PROVIDER: 'mock' }),
+    ]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1') return route.continue();
+      offHost.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push({ text: message.text(), url: message.location().url });
+    });
+    page.on('pageerror', (error) => consoleErrors.push({ text: `pageerror: ${error.message}`, url: '' }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([fast?.stop(), slow?.stop()]);
+  });
+
+  async function open(server: ServeProcess): Promise<void> {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+  }
+
+  async function downloadBytes(): Promise<{ name: string; data: Buffer }> {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    return { name: download.suggestedFilename(), data: await readFile((await download.path())!) };
+  }
+
+  /** Presses Tab until `selector` has the focus; fails if the keyboard cannot reach it. */
+  async function tabTo(selector: string): Promise<void> {
+    for (let i = 0; i < 80; i++) {
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`${selector} was not reached with Tab`);
+  }
+
+  it('loads with the default prompt, preset chips and providers, ready ones first', async () => {
+    await open(fast);
+    expect(await page.inputValue('#prompt')).toMatch(/^Stage this room with minimalist modern furniture/);
+    expect(await page.locator('#room-chips .chip').count()).toBeGreaterThanOrEqual(8);
+    expect(await page.locator('#style-chips .chip').count()).toBeGreaterThanOrEqual(10);
+    const groups = await page.$$eval('#provider optgroup', (gs) =>
+      gs.map((g) => ({ label: (g as HTMLOptGroupElement).label, options: [...g.querySelectorAll('option')].map((o) => o.textContent) })),
+    );
+    expect(groups[0]).toEqual({ label: 'Ready on this server', options: ['mock'] });
+    expect(groups[1]!.options).toContain('google (needs a key)');
+    // The server's default (google) has no key here, so the page starts on one that can answer.
+    expect(await page.inputValue('#provider')).toBe('mock');
+  });
+
+  it('stages the sample photo with a preset: mock badge, slider by keyboard, a JPEG download', async () => {
+    await page.setInputFiles('#photo-input', SAMPLE);
+    await expect.poll(() => page.isVisible('#preview-img')).toBe(true);
+    await page.click('#room-chips .chip[data-preset="bedroom"]');
+    await page.click('#style-chips .chip[data-preset="scandinavian"]');
+    expect(await page.inputValue('#prompt')).toMatch(/bedroom.*Scandinavian/is);
+
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit') && r.method() === 'POST'), page.click('#submit')]);
+    const body = request.postDataBuffer()!.toString('latin1');
+    expect(body).toMatch(/name="provider"\r\n\r\nmock\r\n/);
+    expect(body).toMatch(/name="images"; filename="sample-room.jpg"/);
+    // With the server's presets the fields go as such, so its own template builds the prompt.
+    expect(body).toMatch(/name="room"\r\n\r\nbedroom\r\n/);
+    expect(body).toMatch(/name="style"\r\n\r\nscandinavian\r\n/);
+
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.isVisible('#mock-badge')).toBe(true);
+    expect(await page.textContent('#mock-badge')).toMatch(/Mock result/);
+    expect(await page.getAttribute('#after-img', 'alt')).toBe('After: sample-room.jpg staged');
+    expect(await page.getAttribute('#before-img', 'alt')).toBe('Before: sample-room.jpg as uploaded');
+
+    await page.focus('#compare-slider');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+    expect(await page.inputValue('#compare-slider')).toBe('45');
+    expect(await page.$eval('#compare', (el) => (el as HTMLElement).style.getPropertyValue('--pos'))).toBe('45%');
+    await page.keyboard.press('End');
+    expect(await page.getAttribute('#compare-slider', 'aria-valuetext')).toBe('100% original');
+
+    const file = await downloadBytes();
+    expect(file.name).toBe('sample-room.staged.jpg');
+    expect([...file.data.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    const meta = await sharp(file.data).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect([meta.width, meta.height]).toEqual([1600, 1067]);
+    expect(await page.locator('#history li').count()).toBe(1);
+  });
+
+  it('keeps this session\'s results as thumbnails to go back to', async () => {
+    await page.click('#room-chips .chip[data-preset="kitchen"]');
+    await page.click('#submit');
+    await expect.poll(() => page.locator('#history li').count()).toBe(2);
+    const thumbs = page.locator('#history .thumb');
+    expect(await thumbs.nth(1).getAttribute('aria-current')).toBe('true');
+    await thumbs.nth(0).click();
+    expect(await thumbs.nth(0).getAttribute('aria-current')).toBe('true');
+    expect(await page.getAttribute('#download', 'download')).toBe('sample-room.staged.jpg');
+  });
+
+  it('shows the server\'s detail when a provider has no key, and opens the key field', async () => {
+    await page.selectOption('#provider', 'google');
+    expect(await page.isVisible('#provider-key')).toBe(true);
+    expectedErrors.push(/status of 401/);
+    await page.click('#submit');
+    await page.waitForSelector('#error:not([hidden])');
+    const text = await page.textContent('#error');
+    expect(text).toContain('No API key for provider google.');
+    expect(text).toContain('X-Google-API-Key');
+    expect(text).not.toContain('[object Object]');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('provider-key');
+  });
+
+  it('sends a key typed in the page in the key header, and keeps it in sessionStorage only', async () => {
+    await page.fill('#provider-key', 'page-typed-gemini-key');
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
+    expect(request.headers()['x-google-api-key']).toBe('page-typed-gemini-key');
+    // The server tries Gemini with it (unreachable here) and the page shows that error too.
+    await page.waitForSelector('#error:not([hidden])');
+    expectedErrors.push(/status of 5\d\d/);
+    const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('frameforge.key.google'), local: localStorage.length }));
+    expect(stored).toEqual({ session: 'page-typed-gemini-key', local: 0 });
+    await page.evaluate(() => sessionStorage.clear());
+  });
+
+  it('cancels a slow edit, and the server sees the request end', async () => {
+    await open(slow);
+    await page.setInputFiles('#photo-input', SAMPLE);
+    await page.click('#submit');
+    await page.waitForSelector('#cancel:not([hidden])');
+    await expect.poll(() => page.textContent('#status')).toMatch(/editing… \d+\.\d s/i);
+    await page.click('#cancel');
+    await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+    expect(await page.isHidden('#cancel')).toBe(true);
+    expect(await page.isEnabled('#submit')).toBe(true);
+    // The access log line of the cut request: 499, the client left (the provider call was aborted).
+    await expect.poll(() => /"path":"\/api\/edit"[^\n]*"status":499/.test(slow.stderr()), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('runs the whole flow from the keyboard alone', async () => {
+    await open(fast);
+    await tabTo('#photo-input');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(SAMPLE);
+    await page.waitForSelector('#preview:not([hidden])');
+    await tabTo('#room-chips .chip[data-preset="living-room"]');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('#room-chips .chip[data-preset="living-room"]', 'aria-pressed')).toBe('true');
+    await tabTo('#submit');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#result:not([hidden])');
+    await tabTo('#compare-slider');
+    await page.keyboard.press('Home');
+    expect(await page.inputValue('#compare-slider')).toBe('0');
+    await tabTo('#download');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toBe('sample-room.staged.jpg');
+  });
+
+  it('fits 375 px and 1280 px wide, in light and dark; screenshots in test-artifacts/', async () => {
+    for (const [width, scheme] of [[1280, 'light'], [375, 'light'], [375, 'dark'], [1280, 'dark']] as const) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `horizontal scroll at ${width} px`).toBe(0);
+      const file = path.join(ARTIFACTS, `page-${width}-${scheme}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      expect((await sharp(file).metadata()).width).toBe(width);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('made no request off 127.0.0.1 and logged no console error it should not have', () => {
+    expect(offHost).toEqual([]);
+    const unexpected = consoleErrors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e.text) && /\/api\/edit$/.test(e.url)));
+    expect(unexpected).toEqual([]);
+  });
+});
