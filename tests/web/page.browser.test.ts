@@ -117,7 +117,8 @@ describe('the web page in Chromium', () => {
     await page.click('#style-chips .chip[data-preset="scandinavian"]');
     expect(await page.inputValue('#prompt')).toMatch(/bedroom.*Scandinavian/is);
 
-    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit') && r.method() === 'POST'), page.click('#submit')]);
+    // This server has the jobs API, so the page submits a job and polls it.
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs') && r.method() === 'POST'), page.click('#submit')]);
     const body = request.postDataBuffer()!.toString('latin1');
     expect(body).toMatch(/name="provider"\r\n\r\nmock\r\n/);
     expect(body).toMatch(/name="images"; filename="sample-room.jpg"/);
@@ -126,6 +127,7 @@ describe('the web page in Chromium', () => {
     expect(body).toMatch(/name="style"\r\n\r\nscandinavian\r\n/);
 
     await page.waitForSelector('#result:not([hidden])');
+    expect(await page.textContent('#status')).toMatch(/^Done in \d+\.\d s\.$/);
     expect(await page.isVisible('#mock-badge')).toBe(true);
     expect(await page.textContent('#mock-badge')).toMatch(/Mock result/);
     expect(await page.getAttribute('#after-img', 'alt')).toBe('After: sample-room.jpg staged');
@@ -169,32 +171,76 @@ describe('the web page in Chromium', () => {
     expect(text).toContain('X-Google-API-Key');
     expect(text).not.toContain('[object Object]');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('provider-key');
+    await page.locator('.controls').screenshot({ path: path.join(ARTIFACTS, 'page-error-1280.png') });
   });
 
   it('sends a key typed in the page in the key header, and keeps it in sessionStorage only', async () => {
     await page.fill('#provider-key', 'page-typed-gemini-key');
-    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
     expect(request.headers()['x-google-api-key']).toBe('page-typed-gemini-key');
-    // The server tries Gemini with it (unreachable here) and the page shows that error too.
+    // The job tries Gemini with it (nothing listens there) and fails; the page shows the job's error.
     await page.waitForSelector('#error:not([hidden])');
-    expectedErrors.push(/status of 5\d\d/);
+    expect(await page.textContent('#error')).not.toContain('[object Object]');
     const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('frameforge.key.google'), local: localStorage.length }));
     expect(stored).toEqual({ session: 'page-typed-gemini-key', local: 0 });
     await page.evaluate(() => sessionStorage.clear());
   });
 
-  it('cancels a slow edit, and the server sees the request end', async () => {
+  it('cancels a slow job: Cancel deletes it and the server reports it cancelled', async () => {
     await open(slow);
     await page.setInputFiles('#photo-input', SAMPLE);
-    await page.click('#submit');
+    const [submitted] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/jobs') && r.request().method() === 'POST'), page.click('#submit')]);
+    const job = (await submitted.json()) as { id: string };
     await page.waitForSelector('#cancel:not([hidden])');
-    await expect.poll(() => page.textContent('#status')).toMatch(/editing… \d+\.\d s/i);
-    await page.click('#cancel');
+    // Status and elapsed time while it runs.
+    await expect.poll(() => page.textContent('#status')).toMatch(/^(Queued|Editing)… \d+\.\d s$/);
+    const [deleted] = await Promise.all([page.waitForRequest((r) => r.method() === 'DELETE'), page.click('#cancel')]);
+    expect(new URL(deleted.url()).pathname).toBe(`/api/jobs/${job.id}`);
     await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
     expect(await page.isHidden('#cancel')).toBe(true);
     expect(await page.isEnabled('#submit')).toBe(true);
-    // The access log line of the cut request: 499, the client left (the provider call was aborted).
-    await expect.poll(() => /"path":"\/api\/edit"[^\n]*"status":499/.test(slow.stderr()), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => ((await (await fetch(`${slow.url}/api/jobs/${job.id}`)).json()) as { status: string }).status).toBe('cancelled');
+  });
+
+  /** A server without the jobs API (an older one), by taking the jobs paths out of its OpenAPI document. */
+  async function withoutJobsApi(server: ServeProcess, run: () => Promise<void>): Promise<void> {
+    const url = `${server.url}/api/openapi.json`;
+    await page.route(url, async (route) => {
+      const response = await route.fetch();
+      const doc = (await response.json()) as { paths: Record<string, unknown> };
+      for (const p of Object.keys(doc.paths)) if (p.startsWith('/api/jobs')) delete doc.paths[p];
+      await route.fulfill({ response, json: doc });
+    });
+    try {
+      await run();
+    } finally {
+      await page.unroute(url);
+    }
+  }
+
+  it('without a jobs API, posts to /api/edit and shows the result', async () => {
+    await withoutJobsApi(fast, async () => {
+      await open(fast);
+      await page.setInputFiles('#photo-input', SAMPLE);
+      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
+      expect(response.status()).toBe(200);
+      await page.waitForSelector('#result:not([hidden])');
+      expect(await page.isVisible('#mock-badge')).toBe(true);
+    });
+  });
+
+  it('without a jobs API, Cancel aborts the edit request and the server sees it end', async () => {
+    await withoutJobsApi(slow, async () => {
+      await open(slow);
+      await page.setInputFiles('#photo-input', SAMPLE);
+      await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
+      await page.waitForSelector('#cancel:not([hidden])');
+      await expect.poll(() => page.textContent('#status')).toMatch(/editing… \d+\.\d s/i);
+      await page.click('#cancel');
+      await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+      // The access log line of the cut request: 499, the client left (the provider call was aborted).
+      await expect.poll(() => /"path":"\/api\/edit"[^\n]*"status":499/.test(slow.stderr()), { timeout: 10_000 }).toBe(true);
+    });
   });
 
   it('runs the whole flow from the keyboard alone', async () => {
@@ -235,7 +281,7 @@ describe('the web page in Chromium', () => {
 
   it('made no request off 127.0.0.1 and logged no console error it should not have', () => {
     expect(offHost).toEqual([]);
-    const unexpected = consoleErrors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e.text) && /\/api\/edit$/.test(e.url)));
+    const unexpected = consoleErrors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e.text) && /\/api\/(edit|jobs)$/.test(e.url)));
     expect(unexpected).toEqual([]);
   });
 });
