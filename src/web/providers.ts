@@ -36,6 +36,7 @@ export class ProviderMenu {
   private readonly keyField = byId('key-field');
   private readonly keyInput = byId<HTMLInputElement>('provider-key');
   private readonly keyLabel = byId('provider-key-label');
+  private readonly keyNote = byId('provider-key-note');
   private statuses = new Map<string, ProviderStatus>();
 
   constructor() {
@@ -102,6 +103,7 @@ export class ProviderMenu {
     show(this.keyField, kind !== 'mock');
     if (kind !== 'mock') {
       this.keyLabel.textContent = `${KEY_INFO[kind].label}${status?.ready ? ' (optional)' : ''}`;
+      this.keyNote.textContent = `${status?.ready ? 'The server has its own key; yours is used instead when given.' : 'Needed: the server has none for this provider.'} Kept in this tab only (session storage) and sent only to this server.`;
       this.keyInput.value = readSecret(`key.${kind}`);
     }
     this.note.textContent =

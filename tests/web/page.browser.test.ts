@@ -18,6 +18,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SAMPLE = path.join(ROOT, 'assets/sample-room.jpg');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+/** Waits on the page are bounded generously: the machine may be shared and slow; nothing here measures time. */
+const POLL = { timeout: 20_000 };
 
 interface ConsoleError {
   text: string;
@@ -112,7 +114,7 @@ describe('the web page in Chromium', () => {
 
   it('stages the sample photo with a preset: mock badge, slider by keyboard, a JPEG download', async () => {
     await page.setInputFiles('#photo-input', SAMPLE);
-    await expect.poll(() => page.isVisible('#preview-img')).toBe(true);
+    await expect.poll(() => page.isVisible('#preview-img'), POLL).toBe(true);
     await page.click('#room-chips .chip[data-preset="bedroom"]');
     await page.click('#style-chips .chip[data-preset="scandinavian"]');
     expect(await page.inputValue('#prompt')).toMatch(/bedroom.*Scandinavian/is);
@@ -152,7 +154,7 @@ describe('the web page in Chromium', () => {
   it('keeps this session\'s results as thumbnails to go back to', async () => {
     await page.click('#room-chips .chip[data-preset="kitchen"]');
     await page.click('#submit');
-    await expect.poll(() => page.locator('#history li').count()).toBe(2);
+    await expect.poll(() => page.locator('#history li').count(), POLL).toBe(2);
     const thumbs = page.locator('#history .thumb');
     expect(await thumbs.nth(1).getAttribute('aria-current')).toBe('true');
     await thumbs.nth(0).click();
@@ -193,13 +195,13 @@ describe('the web page in Chromium', () => {
     const job = (await submitted.json()) as { id: string };
     await page.waitForSelector('#cancel:not([hidden])');
     // Status and elapsed time while it runs.
-    await expect.poll(() => page.textContent('#status')).toMatch(/^(Queued|Editing)… \d+\.\d s$/);
+    await expect.poll(() => page.textContent('#status'), POLL).toMatch(/^(Queued|Editing)… \d+\.\d s$/);
     const [deleted] = await Promise.all([page.waitForRequest((r) => r.method() === 'DELETE'), page.click('#cancel')]);
     expect(new URL(deleted.url()).pathname).toBe(`/api/jobs/${job.id}`);
-    await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+    await expect.poll(() => page.textContent('#status'), POLL).toBe('Cancelled.');
     expect(await page.isHidden('#cancel')).toBe(true);
     expect(await page.isEnabled('#submit')).toBe(true);
-    await expect.poll(async () => ((await (await fetch(`${slow.url}/api/jobs/${job.id}`)).json()) as { status: string }).status).toBe('cancelled');
+    await expect.poll(async () => ((await (await fetch(`${slow.url}/api/jobs/${job.id}`)).json()) as { status: string }).status, POLL).toBe('cancelled');
   });
 
   /** A server without the jobs API (an older one), by taking the jobs paths out of its OpenAPI document. */
@@ -235,12 +237,33 @@ describe('the web page in Chromium', () => {
       await page.setInputFiles('#photo-input', SAMPLE);
       await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
       await page.waitForSelector('#cancel:not([hidden])');
-      await expect.poll(() => page.textContent('#status')).toMatch(/editing… \d+\.\d s/i);
+      await expect.poll(() => page.textContent('#status'), POLL).toMatch(/editing… \d+\.\d s/i);
       await page.click('#cancel');
-      await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+      await expect.poll(() => page.textContent('#status'), POLL).toBe('Cancelled.');
       // The access log line of the cut request: 499, the client left (the provider call was aborted).
-      await expect.poll(() => /"path":"\/api\/edit"[^\n]*"status":499/.test(slow.stderr()), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => /"path":"\/api\/edit"[^\n]*"status":499/.test(slow.stderr()), POLL).toBe(true);
     });
+  });
+
+  it('takes a dropped photo, shows a large one downscaled for display only, and offers the sample', async () => {
+    await open(fast);
+    const big = await sharp({ create: { width: 3200, height: 2400, channels: 3, background: '#7799bb' } }).jpeg().toBuffer();
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'big-room.jpeg', { type: 'image/jpeg' }));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, big.toString('base64'));
+    await expect.poll(() => page.textContent('#preview-caption'), POLL).toMatch(/^big-room\.jpeg · 3200 × 2400 px/);
+    await expect.poll(() => page.$eval('#preview-img', (img) => (img as HTMLImageElement).naturalWidth), POLL).toBe(1600);
+    // What is sent is the file itself, not the preview.
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
+    expect(request.postDataBuffer()!.includes(big)).toBe(true);
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.getAttribute('#download', 'download')).toBe('big-room.staged.jpg');
+
+    await page.click('#sample');
+    await expect.poll(() => page.textContent('#preview-caption'), POLL).toMatch(/^sample-room\.jpg · 1600 × 1067 px/);
   });
 
   it('runs the whole flow from the keyboard alone', async () => {
