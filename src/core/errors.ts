@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },
   cancelled: { status: 499, exit: 1 },
+  /** --max-cost: this item would take the batch past the budget, so it was not started. */
+  budget_exceeded: { status: 402, exit: 1 },
   internal_error: { status: 500, exit: 1 },
 } as const satisfies Record<string, CodeSpec>;
 

@@ -17,6 +17,7 @@ import { previewPlan } from '../../core/batch/preview.js';
 import { runBatch } from '../../core/batch/run-batch.js';
 import type { ItemContext } from '../../core/batch/run-item.js';
 import { parseLabel } from '../../core/staging/label.js';
+import { formatUsd, priceOf, type Price } from '../../core/staging/prices.js';
 import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
 import { parseProvider, resolveProvider } from '../../providers/registry.js';
 import type { ProviderKind } from '../../providers/types.js';
@@ -39,6 +40,7 @@ export interface EditCommandOptions {
   compare?: boolean;
   /** false with --no-cache. */
   cache?: boolean;
+  maxCost?: string;
   format?: string;
   aspectRatio?: string;
   seed?: string;
@@ -138,7 +140,12 @@ export async function editCommand(
   if (manifestPath !== undefined && plan.items.some((i) => path.resolve(io.cwd, i.input) === path.resolve(io.cwd, manifestPath))) {
     throw new FrameForgeError('usage', `Refusing to write the manifest to ${manifestPath}: it is an input.`, { subject: '--manifest' });
   }
-  if (options.dryRun) return dryRun(plan, options, io);
+  const maxCost = parseMaxCost(options.maxCost);
+  const price = priceOf(spec);
+  if (maxCost !== undefined && !price) {
+    throw new FrameForgeError('usage', `--max-cost needs a known price, and ${spec.id} has none in FrameForge's price table.`, { subject: '--max-cost' });
+  }
+  if (options.dryRun) return dryRun(plan, options, io, price);
 
   const resolved = await resolveProvider(provider, config, {}, { audience: 'cli' });
   const references = await Promise.all(
@@ -159,8 +166,20 @@ export async function editCommand(
     ...(options.compare ? { compare: true } : {}),
     ...(options.cache === false ? { cache: false } : {}),
   });
+  // --max-cost: each edit reserves its estimate as it starts; one that would pass the budget is not started.
+  let committed = 0;
+  const budgeted: typeof run =
+    maxCost === undefined || !price
+      ? run
+      : (request) => {
+          if (committed + price.usd > maxCost + 1e-9) {
+            throw new FrameForgeError('budget_exceeded', `Not started: ${request.item.input} would take the estimated cost past --max-cost ${formatUsd(maxCost)}.`, { subject: '--max-cost' });
+          }
+          committed += price.usd;
+          return run(request);
+        };
   const ctx: ItemContext = {
-    run,
+    run: budgeted,
     ...(format ? { format } : {}),
     force: Boolean(options.force),
     cwd: io.cwd,
@@ -171,26 +190,28 @@ export async function editCommand(
   for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
   const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
   try {
-    const { summary, configError, errors } = await runBatch(plan, ctx, {
+    const { summary, configError, errors, overBudget } = await runBatch(plan, ctx, {
       reporter: progress,
       manifest,
       manifestPath,
       concurrency,
       prompt: effectivePrompt(prompt, config),
       provider: { id: resolved.provider.id, model: resolved.provider.model },
+      ...(price ? { estimatedCostUsd: price.usd } : {}),
     });
+    if (overBudget) io.stderr.write(`Stopped at --max-cost ${formatUsd(maxCost ?? 0)}: ${summary.remaining.length} not started.\n`);
     if (summary.interrupted) return 130;
     if (configError) return configError.exitCode;
     // Nothing could even be tried (the one file named does not exist): a usage error, as for a single edit.
     if (summary.failed > 0 && summary.done + summary.skipped === 0 && errors.every((e) => e.exitCode === 2)) return 2;
-    return summary.failed > 0 ? 1 : 0;
+    return summary.failed > 0 || overBudget ? 1 : 0;
   } finally {
     manifest?.close();
   }
 }
 
 /** Lists what a run would do, calling no provider and writing nothing. */
-async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promise<number> {
+async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO, price: Price | undefined): Promise<number> {
   const counts = { edit: 0, skip: 0 };
   for (const file of plan.ignored) {
     if (options.json) writeJson(io, { event: 'skipped', input: file.input, reason: file.reason });
@@ -202,7 +223,25 @@ async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO): Promi
     if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action });
     else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
   }
-  if (options.json) writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length });
-  else io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} ignored. Nothing was called or written.\n`);
+  const estimate = price ? counts.edit * price.usd : undefined;
+  if (options.json) {
+    writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length, ...(estimate !== undefined ? { estimatedCostUsd: Math.round(estimate * 1e6) / 1e6 } : {}) });
+  } else {
+    io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} ignored. Nothing was called or written.\n`);
+    io.stderr.write(
+      price
+        ? `Estimated cost: ${formatUsd(estimate!)} (${counts.edit} x ${formatUsd(price.usd)}; price from ${price.source}, checked ${price.checked}).\n`
+        : 'Estimated cost: unknown (no price for this model in FrameForge\'s table).\n',
+    );
+  }
   return 0;
+}
+
+function parseMaxCost(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\s*\$?\d+(\.\d+)?\s*$/.test(value) ? Number(value.trim().replace('$', '')) : NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    throw new FrameForgeError('usage', `--max-cost must be an amount of US dollars such as 5 or 0.50, got "${value}".`, { subject: '--max-cost' });
+  }
+  return n;
 }

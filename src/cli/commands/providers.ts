@@ -1,6 +1,7 @@
 /** `frameforge providers`: which providers exist, which are ready, which is the default. */
 import { loadConfig } from '../../core/config.js';
-import { listProviders } from '../../providers/registry.js';
+import { priceOf } from '../../core/staging/prices.js';
+import { listProviders, parseProvider } from '../../providers/registry.js';
 import { colors, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -8,7 +9,12 @@ export async function providersCommand(options: { json?: boolean }, globals: Glo
   const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { configFile: globals.config } : {}) });
   const providers = listProviders(config);
   if (options.json) {
-    writeJson(io, { default: config.defaultProvider, providers });
+    // The price of one edit where FrameForge's table knows it (src/core/staging/prices.ts).
+    const priced = providers.map((p) => {
+      const price = priceOf(parseProvider(p.id, config));
+      return price ? { ...p, price: { usd: price.usd, per: 'image', source: price.source, checked: price.checked } } : p;
+    });
+    writeJson(io, { default: config.defaultProvider, providers: priced });
     return 0;
   }
   const c = colors(io);

@@ -12,7 +12,7 @@ import { FrameForgeError } from '../errors.js';
 
 export const MANIFEST_FILE_NAME = 'frameforge-manifest.jsonl';
 
-export type ManifestStatus = 'done' | 'skipped' | 'failed' | 'cancelled';
+export type ManifestStatus = 'done' | 'skipped' | 'failed' | 'cancelled' | 'not_started';
 
 export interface ManifestLine {
   run: string;
@@ -32,6 +32,8 @@ export interface ManifestLine {
   mock?: boolean;
   /** The result came from the result cache (no provider call, nothing billed). */
   cached?: boolean;
+  /** The estimated price of the edit in US dollars, when the model's price is known. */
+  estimatedCostUsd?: number;
   finishedAt: string;
 }
 

@@ -21,9 +21,13 @@ export interface BatchRun {
   prompt: string;
   /** The provider chosen, for the start line and the manifest lines of items it never saw. */
   provider: { id: string; model: string };
+  /** The estimated price of one edit, recorded per item in the manifest. */
+  estimatedCostUsd?: number;
 }
 
 export interface BatchOutcome {
+  /** --max-cost stopped the batch: the remaining items were not started. */
+  overBudget?: boolean;
   summary: BatchSummary;
   /** The configuration error (exit code 2) that stopped the batch, if one did. */
   configError?: FrameForgeError;
@@ -70,6 +74,7 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
   const errors: FrameForgeError[] = [];
   const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
   const cancelled: ItemRef[] = [];
+  const overBudget: ItemRef[] = [];
 
   const { notStarted } = await runPool(
     plan.items,
@@ -79,7 +84,7 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
       if (result.status === 'done') {
         counts.done++;
         const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
-        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
+        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(run.estimatedCostUsd !== undefined ? { estimatedCostUsd: run.estimatedCostUsd } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
         reporter.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
       } else if (result.status === 'skipped') {
         counts.skipped++;
@@ -90,6 +95,11 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
         cancelled.push(item);
         line(item, { status: 'cancelled', attempts: result.attempts, durationMs: result.durationMs });
         reporter.report({ event: 'cancelled', item });
+      } else if (result.error.code === 'budget_exceeded') {
+        // Not an attempt that failed: the item never started, and nothing after it will.
+        overBudget.push(item);
+        line(item, { status: 'not_started', reason: result.error.message });
+        stop.abort();
       } else {
         counts.failed++;
         line(item, {
@@ -110,7 +120,7 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
     stopStarting,
   );
 
-  const remaining = [...cancelled, ...notStarted.map((i) => plan.items[i]!)];
+  const remaining = [...cancelled, ...overBudget, ...notStarted.map((i) => plan.items[i]!)];
   const summary: BatchSummary = {
     total: plan.items.length,
     ...counts,
@@ -121,5 +131,5 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
     durationMs: Math.round(performance.now() - started),
   };
   reporter.finish(summary);
-  return { summary, errors, ...(configError ? { configError } : {}) };
+  return { summary, errors, ...(configError ? { configError } : {}), ...(overBudget.length > 0 ? { overBudget: true } : {}) };
 }
