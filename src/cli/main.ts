@@ -38,7 +38,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('edit images: each input image (a file, or a directory of images) is one edit')
     .argument('<input...>', 'image files or directories')
     .option('-p, --prompt <text>', 'what to do to each image (default: the configured prompt)')
-    .option('--provider <id>', 'provider id, e.g. mock, google, fal:fal-ai/nano-banana/edit')
+    .option('--provider <id>', 'provider id, e.g. mock, google, nano-banana-pro, fal:fal-ai/nano-banana-2/edit')
     .option('-o, --out <path>', 'output file (one input) or directory (several)')
     .option('--with <image>', 'a reference image sent along with every edit (repeatable)', collect)
     .option('--room <room>', 'staging preset: the kind of room (see `frameforge presets`)')
@@ -51,7 +51,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--no-cache', 'always call the provider: neither read nor fill the result cache (CACHE_DIR)')
     .option('--no-disclosure', 'leave out the "virtually staged" XMP metadata (IPTC digital source type)')
     .addOption(new Option('--format <format>', 'output format').choices(['png', 'jpeg', 'jpg', 'webp']))
-    .option('--aspect-ratio <ratio>', 'ask the model for this aspect ratio, e.g. 16:9')
+    .option('--aspect-ratio <ratio>', "output aspect ratio, e.g. 16:9 (default: the model's nearest to the input's; auto: the model decides)")
+    .option('--size <size>', 'output size: auto (covers the input, at most 2K), 1K, 2K or 4K (default: DEFAULT_SIZE)')
     .option('--seed <n>', 'seed, for models that take one')
     .addOption(new Option('--image-field <field>', 'fal: force the input field').choices(['image_url', 'image_urls']))
     .option('-r, --recursive', 'descend into subdirectories')
@@ -66,7 +67,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       `
 Examples:
   frameforge edit room.jpg --provider mock
-  frameforge edit room.jpg -p "Add a grey sofa" --provider fal:fal-ai/nano-banana/edit -o staged.jpg
+  frameforge edit room.jpg -p "Add a grey sofa" --provider fal:fal-ai/nano-banana-2/edit -o staged.jpg
+  frameforge edit room.jpg --provider nano-banana-pro --size 4K
   frameforge edit listings/ -o staged/ --recursive --concurrency 4
   frameforge edit room.jpg --with sofa.png -p "Place this sofa against the left wall"
   frameforge edit living.jpg --room living-room --style scandinavian -p "add a piano"`,

@@ -15,6 +15,7 @@ import {
   type InspectedImage,
   type OutputFormat,
 } from './images.js';
+import { resolveTier, uprightSize } from './output-size.js';
 import { withRetry, type RetryInfo } from './retry.js';
 import { makeCompare } from './staging/compare.js';
 import { addDisclosure } from './staging/disclosure.js';
@@ -83,8 +84,16 @@ export async function inspectAll(job: EditJob, config: Config): Promise<Inspecte
   return Promise.all(inputs.map((input) => inspectImage(input.data, input.name, config.maxInputPixels)));
 }
 
+/** The size tier to ask for and the framing to keep, from the input as the user gave it (before any scaling). */
+function outputFor(input: InspectedImage, job: EditJob, config: Config): NonNullable<EditOptions['output']> {
+  const { width, height } = uprightSize(input.width, input.height, input.orientation);
+  const request = job.options?.size ?? config.defaultSize;
+  return { tier: resolveTier(request, width, height), asked: request !== 'auto', width, height };
+}
+
 export async function editImage(resolved: ResolvedProvider, job: EditJob, config: Config): Promise<EditOutcome> {
   const { provider } = resolved;
+  provider.validate?.(job.options ?? {});
   const inspected = await inspectAll(job, config);
   if (inspected.length > provider.limits.maxImages) {
     throw new FrameForgeError(
@@ -101,7 +110,7 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
 
   const deadline = AbortSignal.timeout(config.editTimeoutSeconds * 1000);
   const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
-  const request = { images: prepared, prompt, options: { ...job.options, outputFormat: format } };
+  const request = { images: prepared, prompt, options: { ...job.options, outputFormat: format, output: outputFor(inspected[0]!, job, config) } };
   const context = { signal, resume: new Map<string, unknown>(), ...(job.onProgress ? { onProgress: job.onProgress } : {}) };
   // The cache wraps the provider call, keyed by everything the call depends on (and per paying account).
   const cache = job.cache === false || provider.kind === 'mock' ? undefined : resultCache(config.cacheDir, config.cacheMaxMb);

@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   missing_api_key: { status: 401, exit: 2 },
   invalid_api_key: { status: 401, exit: 2 },
   unsupported_option: { status: 400, exit: 2 },
+  /** An option value the chosen model cannot take (an aspect ratio, a size): refused before any network call. */
+  invalid_option: { status: 400, exit: 2 },
+  /** The provider has no such model (Gemini 404 NOT_FOUND): a retired or mistyped id, or the wrong API version. */
+  model_not_found: { status: 400, exit: 2 },
+  /** A text-to-image endpoint given to `edit`: it would ignore the photo. */
+  not_an_edit_model: { status: 400, exit: 2 },
 
   // Bad input images: this item fails, the others go on.
   bad_request: { status: 400, exit: 1 },

@@ -5,6 +5,8 @@
  * so a setting cannot be documented in one place and forgotten in another.
  */
 import { FrameForgeError } from './errors.js';
+import { DEFAULT_GEMINI_MODEL } from '../providers/gemini-models.js';
+import { parseSizeRequest, type SizeRequest } from './output-size.js';
 
 export const DEFAULT_PROMPT =
   'Stage this room with minimalist modern furniture in neutral tones. Preserve architecture and lighting; add realistic shadows and reflections.';
@@ -15,6 +17,7 @@ export type LogFormat = 'json' | 'pretty';
 export interface Settings {
   googleApiKey?: string;
   googleModelId: string;
+  googleApiVersion: GoogleApiVersion;
   googleBaseUrl?: string;
   falKey?: string;
   falProxyUrl?: string;
@@ -50,7 +53,12 @@ export interface Settings {
   cacheDir?: string;
   cacheMaxMb: number;
   serveUi: boolean;
+  defaultSize: SizeRequest;
 }
+
+/** Gemini API versions the SDK can be pointed at; preview ids exist only on v1beta. */
+export const GOOGLE_API_VERSIONS = ['v1beta', 'v1', 'v1alpha'] as const;
+export type GoogleApiVersion = (typeof GOOGLE_API_VERSIONS)[number];
 
 export interface SettingSpec<K extends keyof Settings = keyof Settings> {
   key: K;
@@ -243,6 +251,8 @@ export const SETTINGS = [
     description: 'Gemini API key (GOOGLE_API_KEY wins when both are set).' }),
   spec({ key: 'googleModelId', env: ['GOOGLE_MODEL_ID'], parse: text(),
     description: 'Gemini model behind the `google` and `nano-banana` providers.' }),
+  spec({ key: 'googleApiVersion', env: ['GOOGLE_API_VERSION'], parse: oneOf(GOOGLE_API_VERSIONS),
+    description: "Gemini API version: v1beta (Google's docs and preview models), v1 or v1alpha." }),
   spec({ key: 'googleBaseUrl', env: ['GOOGLE_GEMINI_BASE_URL'], parse: httpUrl,
     description: "Another Gemini endpoint (gateway, proxy, a local fake); Google's by default." }),
   spec({ key: 'falKey', env: ['FAL_KEY'], secret: true, parse: text({ secret: true }),
@@ -313,10 +323,13 @@ export const SETTINGS = [
     description: 'An upload slower than this, averaged over 30 s, gets 408 and its slot back (0 = no minimum).' }),
   spec({ key: 'serveUi', env: ['SERVE_UI'], parse: boolean,
     description: '`frameforge serve` answers the web page at `/` (false, or `--no-ui`, leaves only the API).' }),
+  spec({ key: 'defaultSize', env: ['DEFAULT_SIZE'], parse: (raw, name) => parseSizeRequest(raw, name, 'invalid_config'),
+    description: "Output size when --size / the form field size is not given: auto (the input's long edge, at most 2K), 1K, 2K or 4K." }),
 ] as const satisfies readonly SettingSpec[];
 
 export const DEFAULT_SETTINGS: Settings = {
-  googleModelId: 'gemini-2.5-flash-image',
+  googleModelId: DEFAULT_GEMINI_MODEL,
+  googleApiVersion: 'v1beta',
   defaultProvider: 'google',
   defaultPrompt: DEFAULT_PROMPT,
   falAllowedResultHosts: [],
@@ -343,6 +356,7 @@ export const DEFAULT_SETTINGS: Settings = {
   minUploadBytesPerSecond: 16 * 1024,
   cacheMaxMb: 1024,
   serveUi: true,
+  defaultSize: 'auto',
 };
 
 /** Names of the settings whose values must never be shown. */

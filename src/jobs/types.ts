@@ -8,6 +8,7 @@ import type { ImageInput } from '../core/edit.js';
 import type { LabelOptions } from '../core/staging/label.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { ProviderKeys } from '../providers/registry.js';
+import type { EditOptions } from '../providers/types.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -24,6 +25,8 @@ export interface JobInput {
   readonly disclosure?: boolean;
   /** A visible label drawn into the result. */
   readonly label?: LabelOptions;
+  /** `size`, `aspectRatio`: as the form fields `size` and `aspect_ratio`. */
+  readonly options?: EditOptions;
   /** Keys brought by the request; they are used for this job only. */
   readonly keys?: ProviderKeys;
   /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */

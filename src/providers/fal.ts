@@ -24,7 +24,7 @@ import { FrameForgeError } from '../core/errors.js';
 import { downloadResult } from './download.js';
 import { mapFalError } from './fal-errors.js';
 import { FalHttpFailure, falFetch } from './fal-fetch.js';
-import { buildFalInput, falModelInputs } from './fal-inputs.js';
+import { buildFalInput, checkFalOptions, falModelOrDefault } from './fal-inputs.js';
 import { scrubSecret } from './provider-errors.js';
 import type { EditContext, EditRequest, EditResult, Provider, ProviderImage } from './types.js';
 import { sleep } from '../core/sleep.js';
@@ -144,7 +144,7 @@ async function cancelJob(options: FalProviderOptions, requestId: string): Promis
 
 export function createFalProvider(options: FalProviderOptions): Provider {
   const { id, endpoint } = options;
-  const model = falModelInputs(endpoint);
+  const model = falModelOrDefault(endpoint);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const allowedResultHosts = [...(options.allowedResultHosts ?? []), ...(options.proxyUrl ? [hostWithPort(options.proxyUrl)] : [])];
   return {
@@ -152,6 +152,7 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     kind: 'fal',
     model: endpoint,
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
+    validate: (editOptions) => checkFalOptions(endpoint, editOptions),
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
       const { signal } = context;
       const client = clientFor(options, falFetch(signal));

@@ -8,6 +8,7 @@
  */
 import { ApiError } from '@google/genai';
 import { FrameForgeError, isAbortError, isFrameForgeError } from '../core/errors.js';
+import { DEFAULT_GEMINI_MODEL, GEMINI_PRO_MODEL, geminiModel } from './gemini-models.js';
 import { providerHttpError, unreachableError } from './provider-errors.js';
 
 export const GOOGLE_KEY_HINT = 'GOOGLE_API_KEY (or GEMINI_API_KEY), or the X-Google-API-Key header';
@@ -33,10 +34,38 @@ export function parseRetryDelay(value: string | undefined): number | undefined {
   return match ? Math.ceil(Number(match[1])) : undefined;
 }
 
-export function mapGeminiError(error: unknown, providerId: string, headerRetryAfter?: number): unknown {
+/** Where the request went: named in a model_not_found error, since the same id can exist on one version and not another. */
+export interface GeminiTarget {
+  model: string;
+  apiVersion: string;
+}
+
+/**
+ * Google's 404 NOT_FOUND for a model ("models/x is not found for API version
+ * v1beta, or is not supported for generateContent"): a retired, mistyped or
+ * preview-only id. The catalogue adds when Google shut it down and what replaced it.
+ */
+export function modelNotFound(target: GeminiTarget, providerId: string, cause: unknown): FrameForgeError {
+  const known = geminiModel(target.model);
+  const retired = known?.status === 'shut-down' || known?.status === 'deprecated'
+    ? ` Google retired it (shutdown ${known.shutdown}); its replacement is ${known.replacement}.`
+    : '';
+  return new FrameForgeError(
+    'model_not_found',
+    `Gemini has no model "${target.model}" on API version ${target.apiVersion} (${providerId}).${retired}`,
+    {
+      subject: 'model',
+      hint: `Use a current model: ${DEFAULT_GEMINI_MODEL} (google, nano-banana) or ${GEMINI_PRO_MODEL} (nano-banana-pro); check GOOGLE_MODEL_ID, and GOOGLE_API_VERSION (preview ids exist only on v1beta).`,
+      cause,
+    },
+  );
+}
+
+export function mapGeminiError(error: unknown, providerId: string, headerRetryAfter?: number, target?: GeminiTarget): unknown {
   if (isAbortError(error) || isFrameForgeError(error)) return error;
   if (error instanceof ApiError) {
     const body = parseBody(error.message);
+    if (target && error.status === 404) return modelNotFound(target, providerId, error);
     const details = body?.details ?? [];
     const retryDelay = parseRetryDelay(details.find((d) => d['@type']?.endsWith('RetryInfo'))?.retryDelay);
     const badKey =

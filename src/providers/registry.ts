@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../core/config.js';
 import { FrameForgeError } from '../core/errors.js';
+import { geminiModel } from './gemini-models.js';
 import { createMockProvider } from './mock.js';
 import { LISTED_PROVIDER_IDS, parseProviderId, type ProviderSpec } from './provider-id.js';
 import type { Provider, ProviderKind } from './types.js';
@@ -84,6 +85,13 @@ export function parseProvider(id: string, config: Config): ProviderSpec {
   return parseProviderId(id, config.googleModelId);
 }
 
+/** A deprecated Gemini model still answers until its shutdown: say when that is and what replaces it. */
+function retirementWarnings(model: string): string[] {
+  const row = geminiModel(model);
+  if (row?.status !== 'deprecated') return [];
+  return [`Google has deprecated ${model} (shutdown ${row.shutdown}); use ${row.replacement} (GOOGLE_MODEL_ID).`];
+}
+
 export interface ResolveOptions {
   /**
    * False when only the request's own keys may be used (REQUIRE_CLIENT_KEYS):
@@ -121,9 +129,11 @@ export async function resolveProvider(
   if (spec.kind === 'google') {
     const { createGoogleProvider } = await import('./google.js');
     return {
-      provider: createGoogleProvider({ id: spec.id, model: spec.model, apiKey, baseUrl: config.googleBaseUrl }),
+      provider: createGoogleProvider({
+        id: spec.id, model: spec.model, apiKey, apiVersion: config.googleApiVersion, baseUrl: config.googleBaseUrl,
+      }),
       requestedId,
-      warnings: [],
+      warnings: retirementWarnings(spec.model),
       cacheScope: scopeOf(apiKey),
     };
   }
@@ -137,7 +147,7 @@ export async function resolveProvider(
       allowedResultHosts: config.falAllowedResultHosts,
     }),
     requestedId,
-    warnings: [],
+    warnings: spec.notice ? [spec.notice] : [],
     cacheScope: scopeOf(apiKey),
   };
 }

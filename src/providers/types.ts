@@ -6,6 +6,7 @@
  * only speaks its service's protocol. Keys are read when `edit` runs, not when
  * the provider is created, so listing providers never needs a key.
  */
+import type { SizeRequest, SizeTier } from '../core/output-size.js';
 
 /** An image ready to leave the machine: upright, metadata stripped, within the provider's limits. */
 export interface ProviderImage {
@@ -22,8 +23,20 @@ export interface ProviderImage {
 export interface EditOptions {
   /** The format the user wants; providers that can produce it natively are asked to. */
   outputFormat?: 'png' | 'jpeg' | 'webp';
-  /** e.g. `16:9`; `auto` or undefined leaves it to the model. */
+  /**
+   * e.g. `16:9`, as the user asked; `auto` leaves it to the model. Undefined:
+   * the provider sends the ratio it supports nearest to `frame` (the input's framing kept).
+   */
   aspectRatio?: string;
+  /** `--size` / form `size` as given; undefined = DEFAULT_SIZE. The core turns it into `output`. */
+  size?: SizeRequest;
+  /**
+   * Filled in by the core: the tier to ask for (`auto` already resolved from
+   * the input), whether the user asked for it (a model that cannot honour an
+   * asked size warns; an `auto` one stays quiet), and the input's upright size
+   * before any scaling, which is the framing to keep.
+   */
+  output?: { tier: SizeTier; asked: boolean; width: number; height: number };
   seed?: number;
   /** How many candidates to ask for; the result is still one image (the last). */
   numImages?: number;
@@ -86,6 +99,12 @@ export interface Provider {
   /** The model or endpoint behind it, for manifests and logs. */
   readonly model: string;
   readonly limits: ProviderLimits;
+  /**
+   * Refuses options this model cannot take (an aspect ratio it lacks) with
+   * `invalid_option`, before anything is read or sent. The CLI calls it once
+   * per run, the core once per edit.
+   */
+  validate?(options: EditOptions): void;
   edit(request: EditRequest, context: EditContext): Promise<EditResult>;
   /**
    * Called once when an edit ends without a result (cancelled, past its

@@ -6,6 +6,7 @@
  */
 import { ERROR_CODES } from '../core/errors.js';
 import { DEFAULT_PROMPT } from '../core/settings.js';
+import { SIZE_REQUESTS } from '../core/output-size.js';
 import { LISTED_PROVIDER_IDS } from '../providers/provider-id.js';
 import { listPresets, ROOM_IDS, STYLE_IDS } from '../core/staging/prompt.js';
 import { LABEL_POSITIONS } from '../core/staging/label.js';
@@ -42,7 +43,9 @@ const editForm = {
       description: `The image to edit first, then reference images. Also accepted as "image" or "image[]". At most ${DEFAULT_MULTIPART_LIMITS.fileSize / MB} MB a file, ${DEFAULT_MULTIPART_LIMITS.requestSize / MB} MB a request.`,
     },
     prompt: { type: 'string', description: `Trimmed; empty or missing means the default: "${DEFAULT_PROMPT}"` },
-    provider: { type: 'string', description: 'Provider id; the configured default when missing.', examples: [...LISTED_PROVIDER_IDS] },
+    provider: { type: 'string', description: 'Provider id; the configured default when missing. A text-to-image fal id is refused (not_an_edit_model), except fal:fal-ai/flux/dev, which edits through fal-ai/flux/dev/image-to-image (see X-FrameForge-Provider).', examples: [...LISTED_PROVIDER_IDS] },
+    size: { type: 'string', enum: [...SIZE_REQUESTS], description: "Output size; DEFAULT_SIZE when missing. auto = the smallest of 1K/2K/4K covering the input's long edge, at most 2K." },
+    aspect_ratio: { type: 'string', examples: ['3:2', '16:9', 'auto'], description: "Output aspect ratio (W:H). Missing: the ratio the model supports nearest to the input's; auto: the model decides. One the model does not take is 400 invalid_option." },
     room: { type: 'string', enum: ROOM_IDS, description: 'Staging preset: the kind of room. With a preset, `prompt` is added as an extra instruction.' },
     style: { type: 'string', enum: STYLE_IDS, description: 'Staging preset: the furnishing style.' },
     disclosure: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Write the "virtually staged" XMP disclosure (IPTC digital source type) into the result.' },
@@ -59,7 +62,7 @@ const imageContent = {
   'image/webp': { schema: { type: 'string', contentMediaType: 'image/webp' } },
 };
 const providerHeaders = {
-  'X-FrameForge-Provider': { description: 'The provider that made the image.', schema: { type: 'string' } },
+  'X-FrameForge-Provider': { description: 'The provider that made the image (fal:fal-ai/flux/dev/image-to-image when fal:fal-ai/flux/dev was asked for).', schema: { type: 'string' } },
   'X-FrameForge-Mock': { description: '`true` when the mock provider made it.', schema: { type: 'string', enum: ['true'] } },
   'X-FrameForge-Fallback': { description: '`mock` when DEV_MODE answered as mock for lack of a key.', schema: { type: 'string', enum: ['mock'] } },
   'X-FrameForge-Cache': { description: '`hit` when the result cache answered: no provider call was made.', schema: { type: 'string', enum: ['hit'] } },
@@ -165,7 +168,7 @@ export function openApiDocument() {
               headers: { 'X-Request-Id': requestId, ...providerHeaders },
               content: imageContent,
             },
-            '400': error('Bad input: no image, empty or corrupt image, malformed form, invalid provider id, too many images.'),
+            '400': error('Bad input: no image, empty or corrupt image, malformed form, invalid provider id, too many images, a size or aspect ratio the model cannot take (invalid_option), a text-to-image model (not_an_edit_model), a Gemini model not found on the API version (model_not_found).'),
             '401': error('No valid access token (`unauthorized`, when the server has SERVER_TOKENS), or a missing or invalid provider key.'),
             '404': error('Unknown provider.'),
             '408': error('The upload stalled, or arrived slower than the server\'s minimum rate (MIN_UPLOAD_BYTES_PER_SECOND).'),

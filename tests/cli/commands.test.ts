@@ -3,7 +3,12 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runBuiltCli, runCli, tempDir } from '../support/cli.js';
 
-const CONTRACT_IDS = ['google', 'nano-banana', 'mock', 'fal:fal-ai/nano-banana/edit', 'fal:fal-ai/qwen-image-edit', 'fal:fal-ai/bytedance/seedream/v4/edit', 'fal:fal-ai/flux-kontext/dev', 'fal:fal-ai/flux/dev'];
+const CONTRACT_IDS = [
+  'google', 'nano-banana', 'nano-banana-pro', 'mock',
+  'fal:fal-ai/nano-banana-2/edit', 'fal:fal-ai/nano-banana-pro/edit', 'fal:fal-ai/nano-banana/edit', 'fal:fal-ai/qwen-image-edit-2511',
+  'fal:fal-ai/bytedance/seedream/v4/edit', 'fal:fal-ai/bytedance/seedream/v4.5/edit', 'fal:fal-ai/flux-2/edit',
+  'fal:fal-ai/flux-kontext/dev', 'fal:fal-ai/flux/dev/image-to-image',
+];
 
 describe('frameforge providers', () => {
   test('--json parses and lists the contract ids, readiness and the default', async () => {
@@ -12,7 +17,7 @@ describe('frameforge providers', () => {
     const body = JSON.parse(run.stdout) as { default: string; providers: { id: string; ready: boolean; default: boolean }[] };
     expect(body.default).toBe('google');
     expect(body.providers.map((p) => p.id).sort()).toEqual([...CONTRACT_IDS].sort());
-    expect(body.providers.find((p) => p.id === 'fal:fal-ai/flux/dev')?.ready).toBe(true);
+    expect(body.providers.find((p) => p.id === 'fal:fal-ai/flux/dev/image-to-image')?.ready).toBe(true);
     expect(body.providers.find((p) => p.id === 'google')).toMatchObject({ ready: false, default: true });
   });
 

@@ -3,7 +3,10 @@
  * @google/genai's `generateContent`: `POST /{v1|v1beta}/models/{model}:generateContent`.
  * It checks `x-goog-api-key` against `apiKey` (answering a wrong key the way
  * Google does: 400 API_KEY_INVALID) and answers with `image` as the model's
- * last inline part. Route name for `script()`: `generate`.
+ * last inline part. Route names for `script()`: `generate`, and `get` for
+ * `GET /{version}/models/{model}` (the SDK's `models.get`, used by `health --live`).
+ * With `models`, an id outside that list is answered as Google answers a
+ * retired or unknown one: 404 NOT_FOUND naming the model and the API version.
  *
  *   const gemini = await startGeminiServer({ apiKey: 'k' });
  *   gemini.script('generate', geminiRateLimited(1));      // then the normal answer
@@ -21,6 +24,8 @@ export interface GeminiServerOptions {
   imageMimeType?: string;
   /** Text part sent before the image. */
   text?: string;
+  /** The model ids this fake serves; any other gets Google's 404. All, when unset. */
+  models?: readonly string[];
 }
 
 export interface GeminiServer extends FakeServer {
@@ -28,7 +33,13 @@ export interface GeminiServer extends FakeServer {
   readonly image: Buffer;
 }
 
-const GENERATE = /^\/(v1|v1beta)\/models\/([^/:?]+):generateContent$/;
+const GENERATE = /^\/(v1|v1beta|v1alpha)\/models\/([^/:?]+):generateContent$/;
+const GET_MODEL = /^\/(v1|v1beta|v1alpha)\/models\/([^/:?]+)$/;
+
+/** Google's answer for a model it does not serve on that version (provider-protocols A.4). */
+export function geminiModelNotFound(model: string, version: string): ScriptedResponse {
+  return geminiError(404, 'NOT_FOUND', `models/${model} is not found for API version ${version}, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
+}
 
 /** Google's error body, as its API sends it (A.4). */
 export function geminiError(code: number, status: string, message: string, details?: unknown[]): ScriptedResponse {
@@ -57,7 +68,28 @@ export function geminiNoImage(finishReason = 'IMAGE_SAFETY', text?: string): Scr
 export async function startGeminiServer(options: GeminiServerOptions = {}): Promise<GeminiServer> {
   const image = options.image ?? (await solidPng(24, 16, { r: 10, g: 200, b: 30 }));
   const mimeType = options.imageMimeType ?? 'image/png';
+  const badKey = (call: { headers: Record<string, unknown> }) =>
+    options.apiKey !== undefined && call.headers['x-goog-api-key'] !== options.apiKey;
+  const refuseKey = () => {
+    const bad = geminiError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+    ]);
+    return { status: 400, json: bad.json };
+  };
+  const unknownModel = (model: string, version: string) =>
+    options.models && !options.models.includes(model) ? { status: 404, json: geminiModelNotFound(model, version).json } : undefined;
   const server = await startFakeServer((call) => {
+    const get = call.method === 'GET' ? GET_MODEL.exec(call.path) : null;
+    if (get) {
+      return {
+        route: 'get',
+        reply: () =>
+          badKey(call) ? refuseKey() : unknownModel(get[2]!, get[1]!) ?? {
+            status: 200,
+            json: { name: `models/${get[2]}`, displayName: get[2], supportedGenerationMethods: ['generateContent'], version: '001' },
+          },
+      };
+    }
     const match = call.method === 'POST' ? GENERATE.exec(call.path) : null;
     if (!match) {
       return { route: 'unknown', reply: () => ({ ...geminiError(404, 'NOT_FOUND', `${call.path} is not found.`), status: 404 }) };
@@ -65,12 +97,9 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     return {
       route: 'generate',
       reply: () => {
-        if (options.apiKey !== undefined && call.headers['x-goog-api-key'] !== options.apiKey) {
-          const bad = geminiError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
-            { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
-          ]);
-          return { status: 400, json: bad.json };
-        }
+        if (badKey(call)) return refuseKey();
+        const missing = unknownModel(match[2]!, match[1]!);
+        if (missing) return missing;
         const parts: unknown[] = [];
         if (options.text) parts.push({ text: options.text });
         parts.push({ inlineData: { mimeType, data: image.toString('base64') } });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nearestRatio } from '../../src/core/output-size.js';
 import { falError, startFalServer, type FalServer } from '../fakes/fal-server.js';
 import { geminiError, startGeminiServer, type GeminiServer } from '../fakes/gemini-server.js';
 
@@ -126,4 +127,45 @@ describe('keys never printed', () => {
     }
     // Five program starts in a row: minutes, not seconds, on a busy shared machine.
   }, 180_000);
+});
+
+describe('models, sizes and framing from the command line', () => {
+  it('--size 4K reaches Gemini as imageSize 4K, with the input framing as the aspect ratio', async () => {
+    const before = gemini.callsTo('generate').length;
+    const run = await frameforge(['edit', 'sample.jpg', '--provider', 'nano-banana-pro', '--size', '4k', '-o', 'big.jpg']);
+    expect(run.code).toBe(0);
+    const call = gemini.callsTo('generate')[before]!;
+    expect(call.path).toBe('/v1beta/models/gemini-3-pro-image:generateContent');
+    const meta = await sharp(path.join(ROOT, 'assets/sample-room.jpg')).metadata();
+    const framing = nearestRatio(meta.width!, meta.height!, ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9']);
+    expect((call.json as { generationConfig: { imageConfig: unknown } }).generationConfig.imageConfig).toEqual({ imageSize: '4K', aspectRatio: framing });
+  });
+
+  it('an aspect ratio or size the model cannot take exits 2 before any network call, listing the valid values', async () => {
+    const calls = gemini.calls.length + fal.calls.length;
+    const ratio = await frameforge(['edit', 'sample.jpg', '--provider', 'nano-banana-pro', '--aspect-ratio', '8:1']);
+    const size = await frameforge(['edit', 'sample.jpg', '--provider', 'google', '--size', '3K']);
+    expect([ratio.code, size.code]).toEqual([2, 2]);
+    expect(ratio.stderr).toMatch(/does not take the aspect ratio "8:1"\. Valid: auto, 1:1/);
+    expect(size.stderr).toMatch(/--size must be one of auto, 1K, 2K, 4K/);
+    expect(gemini.calls.length + fal.calls.length).toBe(calls);
+  });
+
+  it('fal:fal-ai/flux/dev edits through flux/dev/image-to-image and says so on stderr and in --json', async () => {
+    const jobs = fal.jobs.length;
+    const run = await frameforge(['edit', 'sample.jpg', '--provider', 'fal:fal-ai/flux/dev', '-o', 'f.jpg', '--json']);
+    expect(run.code).toBe(0);
+    expect(fal.jobs[jobs]!.endpoint).toBe('fal-ai/flux/dev/image-to-image');
+    expect(run.stderr).toMatch(/text-to-image model; editing through fal:fal-ai\/flux\/dev\/image-to-image/);
+    const done = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; warnings?: string[] }).find((e) => e.event === 'done');
+    expect(done?.warnings?.join(' ')).toMatch(/editing through fal:fal-ai\/flux\/dev\/image-to-image/);
+  });
+
+  it('a text-to-image id is refused with exit 2 and nothing uploaded', async () => {
+    const uploads = fal.uploads.size;
+    const run = await frameforge(['edit', 'sample.jpg', '--provider', 'fal:fal-ai/bytedance/seedream/v4/text-to-image']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/fal:fal-ai\/bytedance\/seedream\/v4\/edit/);
+    expect(fal.uploads.size).toBe(uploads);
+  });
 });

@@ -9,6 +9,7 @@ import { configFrom } from '../../src/core/config.js';
 import { editImage, type EditJob } from '../../src/core/edit.js';
 import { FrameForgeError } from '../../src/core/errors.js';
 import type { RetryInfo } from '../../src/core/retry.js';
+import { failure } from '../support/failure.js';
 import type { Settings } from '../../src/core/settings.js';
 import { downloadResult } from '../../src/providers/download.js';
 import { assertSafeUrl, UnsafeUrlError } from '../../src/providers/safe-url.js';
@@ -40,11 +41,6 @@ async function edit(endpoint: string, job: Partial<EditJob> = {}, values: Partia
   return editImage({ provider, requestedId: provider.id, warnings: [] }, { image, prompt: 'Add a sofa', ...job }, cfg);
 }
 
-async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(FrameForgeError);
-  return error as FrameForgeError;
-}
 
 const submitted = () => fal.jobs.map((j) => j.input as Record<string, unknown>);
 
@@ -98,15 +94,16 @@ describe('fal flow', () => {
     expect(outcome.requestId).toBe(fal.jobs[0]!.id);
   });
 
-  it('sends one image_url to fal-ai/flux-kontext/dev and warns about the aspect ratio it has no field for', async () => {
+  it('sends one image_url to fal-ai/flux-kontext/dev, the aspect ratio on resolution_mode', async () => {
     const outcome = await edit('fal-ai/flux-kontext/dev', { options: { aspectRatio: '16:9', seed: 3 } });
     const [input] = submitted();
     expect(typeof input!.image_url).toBe('string');
     expect(input).not.toHaveProperty('image_urls');
     expect(input).not.toHaveProperty('aspect_ratio');
+    expect(input!.resolution_mode).toBe('16:9');
     expect(input!.seed).toBe(3);
     expect(falTarget(fal.callsTo('status')[0]!)!.pathname).toMatch(/^\/fal-ai\/flux-kontext\/requests\//);
-    expect(outcome.warnings.join(' ')).toMatch(/aspect ratio/);
+    expect(outcome.warnings).toEqual([]);
   });
 
   it('passes aspect ratio, seed and number of outputs to a model that takes them', async () => {

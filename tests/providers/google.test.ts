@@ -7,8 +7,8 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
 import { editImage } from '../../src/core/edit.js';
-import { FrameForgeError } from '../../src/core/errors.js';
 import type { RetryInfo } from '../../src/core/retry.js';
+import { failure } from '../support/failure.js';
 import type { Settings } from '../../src/core/settings.js';
 import { resolveProvider } from '../../src/providers/registry.js';
 import {
@@ -42,14 +42,6 @@ async function edit(values: Partial<Settings> = {}, job: Partial<Parameters<type
   return editImage(resolved, { image, prompt: 'Add a sofa', ...job }, cfg);
 }
 
-async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FrameForgeError);
-  return error as FrameForgeError;
-}
 
 describe('Gemini request', () => {
   it('sends the key header, every normalized image as inlineData, then the prompt, and returns the image', async () => {
@@ -68,7 +60,7 @@ describe('Gemini request', () => {
 
     const [call, ...more] = gemini.callsTo('generate');
     expect(more).toHaveLength(0);
-    expect(call!.path).toBe('/v1/models/gemini-2.5-flash-image:generateContent');
+    expect(call!.path).toBe('/v1beta/models/gemini-3.1-flash-image:generateContent');
     expect(call!.headers['x-goog-api-key']).toBe(KEY);
     const body = call!.json as {
       contents: { role: string; parts: { inlineData?: { mimeType: string; data: string }; text?: string }[] }[];
@@ -90,8 +82,8 @@ describe('Gemini request', () => {
   });
 
   it('uses the model named by google:<model>', async () => {
-    await edit({}, {}, 'google:gemini-3-pro-image-preview');
-    expect(gemini.callsTo('generate')[0]!.path).toBe('/v1/models/gemini-3-pro-image-preview:generateContent');
+    await edit({}, {}, 'google:gemini-3-pro-image');
+    expect(gemini.callsTo('generate')[0]!.path).toBe('/v1beta/models/gemini-3-pro-image:generateContent');
   });
 
   it('takes the last image that is not a thought, and keeps the model text', async () => {
@@ -119,7 +111,7 @@ describe('Gemini request', () => {
   it('passes aspect ratio and seed, and warns about options Gemini cannot take', async () => {
     const outcome = await edit({}, { options: { aspectRatio: '16:9', seed: 7, numImages: 2 } });
     const body = gemini.callsTo('generate')[0]!.json as { generationConfig: Record<string, unknown> };
-    expect(body.generationConfig.imageConfig).toEqual({ aspectRatio: '16:9' });
+    expect(body.generationConfig.imageConfig).toEqual({ aspectRatio: '16:9', imageSize: '1K' });
     expect(body.generationConfig.seed).toBe(7);
     expect(outcome.warnings.join(' ')).toMatch(/one image per request/);
   });
@@ -178,7 +170,6 @@ describe('Gemini failures', () => {
 
   it.each([
     [400, 'INVALID_ARGUMENT', 'provider_rejected'],
-    [404, 'NOT_FOUND', 'unknown_provider'],
   ])('%i is %s and not retried', async (code, status, expected) => {
     gemini.script('generate', geminiError(code, status, 'the provider message'));
     const error = await failure(edit());

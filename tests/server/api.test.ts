@@ -84,14 +84,19 @@ describe('routes', () => {
     const res = await fetch(`${server.url}/api/providers`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([
+      'fal:fal-ai/bytedance/seedream/v4.5/edit',
       'fal:fal-ai/bytedance/seedream/v4/edit',
+      'fal:fal-ai/flux-2/edit',
       'fal:fal-ai/flux-kontext/dev',
-      'fal:fal-ai/flux/dev',
+      'fal:fal-ai/flux/dev/image-to-image',
+      'fal:fal-ai/nano-banana-2/edit',
+      'fal:fal-ai/nano-banana-pro/edit',
       'fal:fal-ai/nano-banana/edit',
-      'fal:fal-ai/qwen-image-edit',
+      'fal:fal-ai/qwen-image-edit-2511',
       'google',
       'mock',
       'nano-banana',
+      'nano-banana-pro',
     ]);
   });
 

@@ -15,7 +15,9 @@ describe('loading configuration', () => {
   test('defaults match the contract', async () => {
     const config = await loadConfig({ cwd: await dir(), env: {} });
     expect(config.defaultProvider).toBe('google');
-    expect(config.googleModelId).toBe('gemini-2.5-flash-image');
+    expect(config.googleModelId).toBe('gemini-3.1-flash-image');
+    expect(config.googleApiVersion).toBe('v1beta');
+    expect(config.defaultSize).toBe('auto');
     expect(config.defaultPrompt).toBe(DEFAULT_PROMPT);
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(8000);

@@ -3,7 +3,7 @@ import { configFrom } from '../../src/core/config.js';
 import { LISTED_PROVIDER_IDS, parseProviderId } from '../../src/providers/provider-id.js';
 import { listProviders, resolveProvider } from '../../src/providers/registry.js';
 
-const MODEL = 'gemini-2.5-flash-image';
+const MODEL = 'gemini-3.1-flash-image';
 
 describe('provider ids', () => {
   test('the contract ids resolve, prefixes case-insensitively, endpoints keeping their case', () => {
@@ -13,6 +13,31 @@ describe('provider ids', () => {
     expect(parseProviderId('google:gemini-3-pro-image-preview', MODEL)).toMatchObject({ model: 'gemini-3-pro-image-preview' });
     expect(parseProviderId('FAL:fal-ai/Flux-Kontext/dev', MODEL)).toEqual({ kind: 'fal', id: 'fal:fal-ai/Flux-Kontext/dev', endpoint: 'fal-ai/Flux-Kontext/dev' });
     expect(parseProviderId('fal:fal-ai/bytedance/seedream/v4/edit', MODEL)).toMatchObject({ endpoint: 'fal-ai/bytedance/seedream/v4/edit' });
+  });
+
+  test('nano-banana follows GOOGLE_MODEL_ID; nano-banana-pro is gemini-3-pro-image', () => {
+    expect(parseProviderId('nano-banana', 'my-model')).toEqual({ kind: 'google', id: 'nano-banana', model: 'my-model' });
+    expect(parseProviderId('Nano-Banana-Pro', 'my-model')).toEqual({ kind: 'google', id: 'nano-banana-pro', model: 'gemini-3-pro-image' });
+    expect(parseProviderId('google:gemini-2.5-flash-image', MODEL)).toMatchObject({ model: 'gemini-2.5-flash-image' });
+  });
+
+  test('fal:fal-ai/flux/dev edits through its image-to-image sibling, with a notice', () => {
+    expect(parseProviderId('fal:fal-ai/flux/dev', MODEL)).toEqual({
+      kind: 'fal',
+      id: 'fal:fal-ai/flux/dev/image-to-image',
+      endpoint: 'fal-ai/flux/dev/image-to-image',
+      notice: expect.stringMatching(/text-to-image.*fal:fal-ai\/flux\/dev\/image-to-image/),
+    });
+  });
+
+  test.each([
+    ['fal:fal-ai/nano-banana-2', 'fal:fal-ai/nano-banana-2/edit'],
+    ['fal:fal-ai/bytedance/seedream/v4/text-to-image', 'fal:fal-ai/bytedance/seedream/v4/edit'],
+    ['fal:fal-ai/flux-2-pro', 'fal:fal-ai/flux-2-pro/edit'],
+  ])('%s is not an edit model: refused, naming %s', (id, suggestion) => {
+    expect(() => parseProviderId(id, MODEL)).toThrow(
+      expect.objectContaining({ code: 'not_an_edit_model', status: 400, exitCode: 2, hint: expect.stringContaining(suggestion) }),
+    );
   });
 
   test.each(['fal:../x', 'fal:fal-ai/../x', 'fal:https://evil.test/x', 'fal:fal-ai//edit', 'fal:fal-ai', 'fal:', 'fal:fal ai/x', 'google:../x', 'google:a?b'])(
@@ -33,14 +58,19 @@ describe('provider ids', () => {
 
   test('the listed ids are the contract list, sorted', () => {
     expect(LISTED_PROVIDER_IDS).toEqual([
+      'fal:fal-ai/bytedance/seedream/v4.5/edit',
       'fal:fal-ai/bytedance/seedream/v4/edit',
+      'fal:fal-ai/flux-2/edit',
       'fal:fal-ai/flux-kontext/dev',
-      'fal:fal-ai/flux/dev',
+      'fal:fal-ai/flux/dev/image-to-image',
+      'fal:fal-ai/nano-banana-2/edit',
+      'fal:fal-ai/nano-banana-pro/edit',
       'fal:fal-ai/nano-banana/edit',
-      'fal:fal-ai/qwen-image-edit',
+      'fal:fal-ai/qwen-image-edit-2511',
       'google',
       'mock',
       'nano-banana',
+      'nano-banana-pro',
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { effectivePrompt } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import type { OutputFormat } from '../../core/images.js';
+import { parseSizeRequest } from '../../core/output-size.js';
 import { readInputFile } from '../../core/read-input.js';
 import { localRunner } from '../../core/batch/local-runner.js';
 import { MANIFEST_FILE_NAME, openManifest } from '../../core/batch/manifest.js';
@@ -20,7 +21,7 @@ import { parseLabel } from '../../core/staging/label.js';
 import { formatUsd, priceOf, type Price } from '../../core/staging/prices.js';
 import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
 import { parseProvider, resolveProvider } from '../../providers/registry.js';
-import type { ProviderKind } from '../../providers/types.js';
+import type { EditOptions, ProviderKind } from '../../providers/types.js';
 import { isInteractive, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 import { createProgress } from '../progress.js';
@@ -43,6 +44,7 @@ export interface EditCommandOptions {
   maxCost?: string;
   format?: string;
   aspectRatio?: string;
+  size?: string;
   seed?: string;
   imageField?: 'image_url' | 'image_urls';
   recursive?: boolean;
@@ -148,19 +150,24 @@ export async function editCommand(
   if (options.dryRun) return dryRun(plan, options, io, price);
 
   const resolved = await resolveProvider(provider, config, {}, { audience: 'cli' });
+  const seed = parseSeed(options.seed);
+  const size = options.size !== undefined ? parseSizeRequest(options.size, '--size') : undefined;
+  const editOptions: EditOptions = {
+    ...(options.aspectRatio ? { aspectRatio: options.aspectRatio.trim() } : {}),
+    ...(size ? { size } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(options.imageField ? { imageField: options.imageField } : {}),
+  };
+  // An option the model cannot take fails the run once, before any image is read or sent.
+  resolved.provider.validate?.(editOptions);
   const references = await Promise.all(
     (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
   );
-  const seed = parseSeed(options.seed);
   const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
   const run = localRunner(resolved, config, {
     ...(prompt !== undefined ? { prompt } : {}),
     references,
-    options: {
-      ...(options.aspectRatio ? { aspectRatio: options.aspectRatio } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(options.imageField ? { imageField: options.imageField } : {}),
-    },
+    options: editOptions,
     disclosure: options.disclosure !== false,
     ...(label ? { label } : {}),
     ...(options.compare ? { compare: true } : {}),

@@ -1,14 +1,17 @@
 /**
  * Reads an edit's multipart form, shared by POST /api/edit and POST /api/jobs:
  * the image first, then references, the provider, and the prompt (built from
- * the staging fields `room`, `style`, `declutter` when they are sent) and
- * whether to write the disclosure.
+ * the staging fields `room`, `style`, `declutter` when they are sent),
+ * whether to write the disclosure, and the output options `size` and
+ * `aspect_ratio` (as `--size` and `--aspect-ratio`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { parseLabel, type LabelOptions } from '../../core/staging/label.js';
+import { parseSizeRequest } from '../../core/output-size.js';
 import { buildStagingPrompt } from '../../core/staging/prompt.js';
+import type { EditOptions } from '../../providers/types.js';
 import { readMultipart, type MultipartLimits } from '../multipart.js';
 
 /** `images` is the contract's field; older clients send `image` or `image[]`. */
@@ -25,6 +28,8 @@ export interface EditForm {
   label: LabelOptions | undefined;
   /** Use the result cache (on unless `cache=false`). */
   cache: boolean;
+  /** `size` and `aspect_ratio`; an empty field means not given. */
+  options: EditOptions;
   /** Every text field, for the fields a door adds (a job's webhook_url). */
   fields: Map<string, string>;
 }
@@ -71,5 +76,11 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
   const disclosure = fields.get('disclosure') === undefined || isTrue(fields.get('disclosure'), 'disclosure');
   const label = parseLabel(fields.get('label'), fields.get('label_position') || undefined, { text: 'label', position: 'label_position' });
   const cache = fields.get('cache') === undefined || isTrue(fields.get('cache'), 'cache');
-  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, cache, fields };
+  const size = fields.get('size')?.trim();
+  const aspectRatio = fields.get('aspect_ratio')?.trim();
+  const editOptions: EditOptions = {
+    ...(size ? { size: parseSizeRequest(size, 'size') } : {}),
+    ...(aspectRatio ? { aspectRatio } : {}),
+  };
+  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, cache, options: editOptions, fields };
 }

@@ -52,7 +52,7 @@ export function editHandler(options: EditRouteOptions): Handler {
   async function edit(ctx: RequestContext): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, cache } = await readEditForm(req, formOptions);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, formOptions);
     const resolved = await resolve(provider, config, keys, { serverKeys: !config.requireClientKeys });
     const outcome = await editImage(
       resolved,
@@ -60,6 +60,7 @@ export function editHandler(options: EditRouteOptions): Handler {
         image,
         references,
         ...(prompt !== undefined ? { prompt } : {}),
+        options: editOptions,
         disclosure,
         ...(label ? { label } : {}),
         ...(cache ? {} : { cache: false }),

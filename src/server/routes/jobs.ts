@@ -50,7 +50,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
   return async (ctx) => {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label } = await readEditForm(req, options);
+    const { image, references, provider, prompt, disclosure, label, options: editOptions } = await readEditForm(req, options);
     const requested = provider?.trim() || config.defaultProvider;
     const spec = parseProvider(requested, config);
     // The embedded queue runs with this config, so a missing key is known now, not after the wait.
@@ -64,6 +64,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
       serverKeys,
       disclosure,
       ...(label ? { label } : {}),
+      options: editOptions,
       ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
     });
