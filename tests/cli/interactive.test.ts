@@ -126,7 +126,7 @@ describe.skipIf(!hasScript)('edit on a terminal asks for the prompt and the prov
     expect(run.code).toBe(0);
     expect(run.screen).toMatch(/❯ mock/);
     expect(run.screen).toMatch(/google \(needs GOOGLE_API_KEY/);
-    expect(run.screen).toMatch(/fal:fal-ai\/flux\/dev \(needs FAL_KEY\)/);
+    expect(run.screen).toMatch(/fal:fal-ai\/flux\/dev\/image-to-image \(needs FAL_KEY\)/);
     expect(run.screen).toContain('(mock result)');
     const output = await readFile(path.join(dir, 'room.edited.jpg'));
     expect(output.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));

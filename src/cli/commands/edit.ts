@@ -114,7 +114,9 @@ async function askInteractively(config: Config, options: EditCommandOptions): Pr
   }));
   const preferred = providers.find((p) => p.default && usable(p)) ?? providers.find(usable);
   const provider =
-    options.provider ?? (await select({ message: 'Provider', choices, ...(preferred ? { default: preferred.id } : {}) }));
+    // Every provider on one page: a scrolled list hides what the others need.
+    options.provider ??
+    (await select({ message: 'Provider', choices, pageSize: choices.length, ...(preferred ? { default: preferred.id } : {}) }));
   return { prompt, provider };
 }
 
@@ -194,7 +196,11 @@ export async function editCommand(
     onRetry: (item, info) => progress.retry(item, info),
   };
   // Said once here, for the whole run; the local runner leaves them out of each item's warnings.
-  for (const warning of resolved.warnings) io.stderr.write(`warning: ${warning}\n`);
+  for (const warning of resolved.warnings) {
+    io.stderr.write(`warning: ${warning}\n`);
+    // Scripts reading --json see it too (a text-to-image id mapped onto its edit sibling, a deprecated model).
+    if (options.json) writeJson(io, { event: 'warning', warning });
+  }
   const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
   try {
     const { summary, configError, errors, overBudget } = await runBatch(plan, ctx, {
