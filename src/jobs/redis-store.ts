@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { ProviderKeys } from '../providers/registry.js';
+import type { EditOptions } from '../providers/types.js';
 import { openKeys, sealKeys } from './key-box.js';
 import type { JobInput, JobRecord, JobResult } from './types.js';
 
@@ -30,6 +31,8 @@ interface InputMeta {
   prompt?: string;
   provider?: string;
   disclosure?: boolean;
+  /** `size`, `aspectRatio` (plain strings). */
+  options?: EditOptions;
   serverKeys?: boolean;
   /** Sealed with JOB_KEY_SECRET (key-box.ts); never plain. */
   keys?: string;
@@ -50,6 +53,7 @@ export class RedisJobStore {
       ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
       ...(input.provider !== undefined ? { provider: input.provider } : {}),
       ...(input.disclosure !== undefined ? { disclosure: input.disclosure } : {}),
+      ...(input.options && Object.keys(input.options).length ? { options: input.options } : {}),
       ...(input.serverKeys !== undefined ? { serverKeys: input.serverKeys } : {}),
       ...(hasKeys ? { keys: sealKeys(input.keys as ProviderKeys, this.keySecret!, record.id) } : {}),
     };
@@ -84,6 +88,7 @@ export class RedisJobStore {
       ...(meta.prompt !== undefined ? { prompt: meta.prompt } : {}),
       ...(meta.provider !== undefined ? { provider: meta.provider } : {}),
       ...(meta.disclosure !== undefined ? { disclosure: meta.disclosure } : {}),
+      ...(meta.options ? { options: meta.options } : {}),
       ...(meta.serverKeys !== undefined ? { serverKeys: meta.serverKeys } : {}),
       ...(meta.keys ? { keys: openKeys(meta.keys, this.keySecret, id) } : {}),
     };
