@@ -109,7 +109,10 @@ describe('frameforge edit (one image)', () => {
     expect(missing.stderr).toMatch(/GOOGLE_API_KEY/);
     const dev = await runCli(['edit', 'room.jpg', '--provider', 'google', '--json'], { cwd: dir, env: { DEV_MODE: 'true' } });
     expect(dev.code).toBe(0);
-    expect(JSON.parse(dev.stdout.split('\n')[0]!)).toMatchObject({ event: 'done', mock: true, fallback: 'mock' });
+    const events = dev.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The fallback is said once, as a warning event, before the items.
+    expect(events[0]).toMatchObject({ event: 'warning', warning: expect.stringMatching(/DEV_MODE/) as unknown });
+    expect(events.find((e) => e.event === 'done')).toMatchObject({ mock: true, fallback: 'mock' });
   });
 
   test('--json prints only JSON lines on stdout', async () => {
