@@ -152,8 +152,11 @@ async function init(): Promise<void> {
     providers.load().then(clearError, (error: unknown) => {
       if (error instanceof ApiError) explain(error);
     });
-  // A token typed after a 401 unlocks the provider list too.
-  token.addEventListener('change', () => void loadProviders());
+  // A token typed after a 401 unlocks the provider list and the server's presets too.
+  token.addEventListener('change', () => {
+    void loadProviders();
+    if (capabilities.presets) void loadPresets(true).then((catalog) => (chips = new PresetChips(catalog, fillPrompt)));
+  });
   await loadProviders();
   document.body.dataset.ready = 'true';
 }

@@ -288,6 +288,31 @@ describe('the web page in Chromium', () => {
     expect(download.suggestedFilename()).toBe('sample-room.staged.jpg');
   });
 
+  it('asks for an access token when the server needs one, then works with it', async () => {
+    const token = 'browser-test-token-0123456789abcdef0123';
+    const guarded = await startServeProcess({ SERVER_TOKENS: token, MOCK_DELAY_MS: '100' });
+    try {
+      expectedErrors.push(/status of 401/);
+      await page.goto(`${guarded.url}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#token-field:not([hidden])');
+      expect(await page.textContent('#error')).toContain('This server needs an access token.');
+      await page.fill('#token', token);
+      await page.press('#token', 'Tab'); // change: the provider list is asked for again, with the token
+      await expect.poll(() => page.inputValue('#provider'), POLL).toBe('mock');
+      // The server's presets arrive with the token too (its declutter chip is not in the built-in list).
+      await page.waitForSelector('.chip[data-preset="declutter"]');
+      await page.setInputFiles('#photo-input', SAMPLE);
+      const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
+      expect(request.headers()['authorization']).toBe(`Bearer ${token}`);
+      await page.waitForSelector('#result:not([hidden])');
+      expect(await page.evaluate(() => sessionStorage.getItem('frameforge.token'))).toBe(token);
+      await page.evaluate(() => sessionStorage.clear());
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('fits 375 px and 1280 px wide, in light and dark; screenshots in test-artifacts/', async () => {
     for (const [width, scheme] of [[1280, 'light'], [375, 'light'], [375, 'dark'], [1280, 'dark']] as const) {
       await page.setViewportSize({ width, height: 900 });
@@ -304,7 +329,7 @@ describe('the web page in Chromium', () => {
 
   it('made no request off 127.0.0.1 and logged no console error it should not have', () => {
     expect(offHost).toEqual([]);
-    const unexpected = consoleErrors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e.text) && /\/api\/(edit|jobs)$/.test(e.url)));
+    const unexpected = consoleErrors.filter((e) => !expectedErrors.some((pattern) => pattern.test(e.text) && /\/api\/(edit|jobs|providers|providers\/status|presets)$/.test(e.url)));
     expect(unexpected).toEqual([]);
   });
 });
