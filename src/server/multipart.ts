@@ -127,12 +127,16 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     try {
       parser = busboy({
         headers: req.headers,
+        // busboy reports a size or part limit on reaching it, not on passing it: one more, so
+        // that a file of exactly 10 MB (a field of exactly fieldSize, a form of exactly `parts`
+        // parts) is read, and a refusal's "larger than" is true. Files and fields it counts as
+        // "more than" already.
         limits: {
-          fileSize: limits.fileSize,
+          fileSize: limits.fileSize + 1,
           files: limits.files,
           fields: limits.fields,
-          parts: limits.parts,
-          fieldSize: limits.fieldSize,
+          parts: limits.parts + 1,
+          fieldSize: limits.fieldSize + 1,
         },
       });
     } catch (error) {
@@ -140,8 +144,10 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
       return;
     }
 
+    // Counted as parts arrive: a file is only in `files` once it has ended, which can be after the next begins.
+    let fileParts = 0;
     parser.on('file', (field, stream, info) => {
-      const name = cleanFileName(info.filename, files.length + 1);
+      const name = cleanFileName(info.filename, ++fileParts);
       if (!options.fileFields.has(field)) {
         stream.resume();
         finish(

@@ -1,0 +1,218 @@
+/**
+ * readMultipart behind a bare node:http server, with limits a few MB wide so
+ * every boundary (at the limit: read; one byte over: refused) is cheap to
+ * reach. api.test.ts checks the real limits through the real server.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameForgeError } from '../../src/core/errors.js';
+import { readMultipart, type MultipartLimits } from '../../src/server/multipart.js';
+import { BOUNDARY, chunked, partHead, rawRequest } from './helpers.js';
+
+const MB = 1024 * 1024;
+const LIMITS: MultipartLimits = { fileSize: MB, requestSize: 2 * MB, files: 3, fields: 3, parts: 5, fieldSize: 1024 };
+
+interface Outcome {
+  files?: { field: string; name: string; size: number; first: number }[];
+  fields?: Record<string, string>;
+  error?: { code: string; message: string; subject?: string; hint?: string };
+}
+
+let server: Server;
+let url = '';
+/** Every outcome, in order, and whoever waits for the next. */
+const outcomes: Outcome[] = [];
+let nextOutcome: ((o: Outcome) => void) | undefined;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const idleMs = Number(req.headers['x-idle-ms'] ?? 30_000);
+    readMultipart(req, { limits: LIMITS, fileFields: new Set(['images', 'image']), idleMs }).then(
+      (form) => ({
+        files: form.files.map((f) => ({ field: f.field, name: f.name, size: f.data.length, first: f.data[0] ?? -1 })),
+        fields: Object.fromEntries(form.fields),
+      }),
+      (error: FrameForgeError) => ({
+        error: { code: error.code, message: error.message, ...(error.subject ? { subject: error.subject } : {}), ...(error.hint ? { hint: error.hint } : {}) },
+      }),
+    ).then((outcome: Outcome) => {
+      outcomes.push(outcome);
+      nextOutcome?.(outcome);
+      if (res.destroyed) return;
+      const text = JSON.stringify(outcome);
+      res.writeHead(outcome.error ? 400 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+type Part = [field: string, value: Buffer | string, filename?: string];
+
+/** A multipart body, exactly as sent. */
+function body(parts: Part[]): Buffer {
+  const pieces: Buffer[] = [];
+  for (const [field, value, filename] of parts) {
+    const name = filename === undefined ? '' : `; filename="${filename}"`;
+    const partHeader = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${field}"${name}\r\n${filename === undefined ? '' : 'Content-Type: image/jpeg\r\n'}\r\n`;
+    pieces.push(Buffer.from(partHeader), Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\r\n'));
+  }
+  pieces.push(Buffer.from(`--${BOUNDARY}--\r\n`));
+  return Buffer.concat(pieces);
+}
+
+function head(contentLength: number | undefined, type = `multipart/form-data; boundary=${BOUNDARY}`, extra = ''): string {
+  const length = contentLength === undefined ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${contentLength}\r\n`;
+  return `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n${length}${extra}\r\n`;
+}
+
+async function send(parts: Part[], options: { chunked?: boolean; type?: string } = {}): Promise<Outcome> {
+  const data = body(parts);
+  const res = options.chunked
+    ? await rawRequest(url, head(undefined, options.type), chunked([data]))
+    : await rawRequest(url, head(data.length, options.type), [data]);
+  return JSON.parse(res.body) as Outcome;
+}
+
+const file = (size: number, fill = 0xab) => Buffer.alloc(size, fill);
+
+describe('a good form', () => {
+  it('yields the files (names cleaned) and the fields (the first of a repeated field wins)', async () => {
+    const outcome = await send([
+      ['images', file(10, 1), 'C:\\photos\\room.jpg'],
+      ['prompt', 'add a sofa'],
+      ['image', file(20, 2), 'dir/'],
+      ['prompt', 'ignored'],
+      ['provider', 'mock'],
+    ]);
+    expect(outcome).toEqual({
+      files: [
+        { field: 'images', name: 'room.jpg', size: 10, first: 1 },
+        { field: 'image', name: 'upload 2', size: 20, first: 2 },
+      ],
+      fields: { prompt: 'add a sofa', provider: 'mock' },
+    });
+  });
+
+  it('takes a content type in any case', async () => {
+    expect((await send([['images', file(5), 'a.jpg']], { type: `Multipart/Form-Data; boundary=${BOUNDARY}` })).files).toHaveLength(1);
+  });
+});
+
+describe('size limits: at the limit read, one byte over refused', () => {
+  it('a file of exactly fileSize is read; one byte more is file_too_large naming the file', async () => {
+    expect((await send([['images', file(MB), 'max.jpg']])).files![0]!.size).toBe(MB);
+    expect((await send([['images', file(MB + 1), 'big.jpg']])).error).toEqual({
+      code: 'file_too_large',
+      message: 'big.jpg is larger than 1 MB.',
+      subject: 'big.jpg',
+      hint: 'Send files of at most 1 MB.',
+    });
+  });
+
+  /** Two files whose whole body is `total` bytes. */
+  function bodyOf(total: number): Part[] {
+    const overhead = body([['images', Buffer.alloc(0), 'a.jpg'], ['images', Buffer.alloc(0), 'b.jpg']]).length;
+    return [['images', file(MB), 'a.jpg'], ['images', file(total - overhead - MB), 'b.jpg']];
+  }
+
+  it('a declared Content-Length of exactly requestSize is read; one more is refused before reading', async () => {
+    expect(body(bodyOf(2 * MB)).length).toBe(2 * MB);
+    expect((await send(bodyOf(2 * MB))).files).toHaveLength(2);
+    const res = await rawRequest(url, head(2 * MB + 1));
+    expect(res.bytesSent).toBe(0);
+    expect((JSON.parse(res.body) as Outcome).error).toEqual({
+      code: 'request_too_large',
+      message: 'The request body is larger than 2 MB.',
+      subject: String(2 * MB + 1),
+      hint: 'Send at most 2 MB in one request (10 MB a file).',
+    });
+  });
+
+  it('a chunked body is counted as it arrives: exactly requestSize is read, one more refused', async () => {
+    expect((await send(bodyOf(2 * MB), { chunked: true })).files).toHaveLength(2);
+    const over = await send(bodyOf(2 * MB + 1), { chunked: true });
+    expect(over.error).toMatchObject({ code: 'request_too_large', message: 'The request body is larger than 2 MB.' });
+  });
+
+  it('a field of exactly fieldSize is read; longer is request_too_large naming the field', async () => {
+    const exact = await send([['prompt', 'p'.repeat(1024)]]);
+    expect(exact.fields!.prompt).toHaveLength(1024);
+    expect((await send([['prompt', 'p'.repeat(1025)]])).error).toEqual({
+      code: 'request_too_large',
+      message: 'The field "prompt" is longer than 1 KB.',
+      subject: 'prompt',
+    });
+  });
+});
+
+describe('count limits', () => {
+  it.each([
+    ['files', [1, 2, 3, 4].map((i): Part => ['images', file(1), `${i}.jpg`]), 'The form has more than 3 files.'],
+    ['fields', [1, 2, 3, 4].map((i): Part => [`f${i}`, 'v']), 'The form has more than 3 fields.'],
+    ['parts', [...[1, 2, 3].map((i): Part => ['images', file(1), `${i}.jpg`]), ...[1, 2, 3].map((i): Part => [`f${i}`, 'v'])], 'The form has more than 5 parts.'],
+  ])('one more than the limit of %s is too_many_parts', async (_, parts, message) => {
+    expect((await send(parts)).error).toEqual({ code: 'too_many_parts', message, hint: 'Send fewer files or fields.' });
+  });
+
+  it('exactly at each count limit is read', async () => {
+    const outcome = await send([['images', file(1), '1.jpg'], ['images', file(1), '2.jpg'], ['images', file(1), '3.jpg'], ['a', '1'], ['b', '2']]);
+    expect(outcome.files).toHaveLength(3);
+    expect(Object.keys(outcome.fields!)).toEqual(['a', 'b']);
+  });
+});
+
+describe('bad forms', () => {
+  it('a file in another field is bad_request naming the field', async () => {
+    expect((await send([['photo', file(3), 'a.jpg']])).error).toEqual({
+      code: 'bad_request',
+      message: 'Unexpected file field "photo".',
+      subject: 'photo',
+      hint: 'Send images in the field "images" (or "image").',
+    });
+  });
+
+  it('not multipart, or multipart without a boundary, is bad_request', async () => {
+    const json = await rawRequest(url, head(2, 'application/json'), [Buffer.from('{}')]);
+    expect((JSON.parse(json.body) as Outcome).error).toEqual({
+      code: 'bad_request',
+      message: 'POST /api/edit takes a multipart/form-data body.',
+      hint: 'Send the image in a form field named "images".',
+    });
+    const bare = await rawRequest(url, head(1, 'multipart/form-data'), [Buffer.from('x')]);
+    expect((JSON.parse(bare.body) as Outcome).error!.code).toBe('bad_request');
+    const noBoundary = await rawRequest(url, head(1, 'multipart/form-data; charset=utf-8'), [Buffer.from('x')]);
+    expect((JSON.parse(noBoundary.body) as Outcome).error).toMatchObject({ code: 'bad_request', message: 'The multipart body has no boundary.' });
+  });
+
+  it('a body cut off inside a part is bad_request', async () => {
+    const cut = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="images"; filename="a.jpg"\r\n\r\nabc`);
+    const res = await rawRequest(url, head(cut.length), [cut]);
+    expect((JSON.parse(res.body) as Outcome).error).toEqual({
+      code: 'bad_request',
+      message: 'The multipart body is malformed.',
+      hint: 'Send a well-formed multipart/form-data body.',
+    });
+  });
+});
+
+describe('a client that stops', () => {
+  it('an upload with no data for idleMs is request_timeout', async () => {
+    const res = await rawRequest(url, head(10_000, undefined, 'X-Idle-Ms: 100\r\n'), [partHead('images', 'slow.jpg')]);
+    expect((JSON.parse(res.body) as Outcome).error).toEqual({ code: 'request_timeout', message: 'The upload stalled: no data for 0.1 s.' });
+  });
+
+  it('a client that closes the connection mid-upload is cancelled', async () => {
+    const outcome = new Promise<Outcome>((resolve) => (nextOutcome = resolve));
+    // Promises 10 000 bytes, sends the head of a part, then closes (the request fails on our side).
+    await rawRequest(url, head(10_000), [partHead('images', 'gone.jpg')], { endAfterChunks: true }).catch(() => undefined);
+    expect((await outcome).error).toEqual({ code: 'cancelled', message: 'The client closed the connection during the upload.' });
+    nextOutcome = undefined;
+  });
+});
