@@ -1,0 +1,161 @@
+/**
+ * Result downloads (src/providers/download.ts): the URL a provider returns is
+ * held to what an image result can be (http(s) or data:), read with a byte
+ * cap whether or not the size is declared, and each failure reaches the user
+ * as the right error. Against a local HTTP server; nothing leaves the machine.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameForgeError } from '../../src/core/errors.js';
+import { downloadResult, MAX_RESULT_BYTES } from '../../src/providers/download.js';
+
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const size = Number(url.searchParams.get('size') ?? 10);
+    if (url.pathname === '/missing') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
+    } else if (url.pathname === '/declared') {
+      // Declares its size and sends it.
+      res.writeHead(200, { 'content-type': 'image/png; charset=binary', 'content-length': String(size) }).end(Buffer.alloc(size, 7));
+    } else if (url.pathname === '/chunked') {
+      // No Content-Length: the cap must hold while reading. Many chunks, so the count grows past it mid-stream.
+      res.writeHead(200, { 'content-type': 'image/webp' });
+      for (let sent = 0; sent < size; sent += 100) res.write(Buffer.alloc(Math.min(100, size - sent), 1));
+      res.end();
+    } else if (url.pathname === '/bare') {
+      res.writeHead(200, {}).end(Buffer.from('abc'));
+    } else {
+      res.writeHead(500).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const signal = new AbortController().signal;
+const options = (extra: Partial<Parameters<typeof downloadResult>[1]> = {}) => ({ providerId: 'fal:x/y', signal, ...extra });
+
+async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(FrameForgeError);
+  return error as FrameForgeError;
+}
+
+describe('data: URIs', () => {
+  it('decodes base64 and keeps the media type', async () => {
+    const result = await downloadResult(`data:image/png;base64,${Buffer.from('png bytes').toString('base64')}`, options());
+    expect(result).toEqual({ data: Buffer.from('png bytes'), mimeType: 'image/png' });
+  });
+
+  it('decodes percent-encoded text as bytes, and has no media type when none is given', async () => {
+    const result = await downloadResult('data:,a%20b', options());
+    expect(result.data.equals(Buffer.from('a b'))).toBe(true);
+    expect(result).not.toHaveProperty('mimeType');
+  });
+
+  it('takes ;base64 after other parameters', async () => {
+    const result = await downloadResult(`data:image/jpeg;name=x.jpg;base64,${Buffer.from('jpg').toString('base64')}`, options());
+    expect(result).toEqual({ data: Buffer.from('jpg'), mimeType: 'image/jpeg' });
+  });
+
+  it('a malformed one is provider_error', async () => {
+    const error = await failure(downloadResult('data:image/png;base64', options()));
+    expect([error.code, error.message]).toEqual(['provider_error', 'fal:x/y returned a malformed data: URI.']);
+  });
+
+  it('refuses one larger than the cap, checked before decoding and after', async () => {
+    const ok = Buffer.alloc(30, 2);
+    expect((await downloadResult(`data:;base64,${ok.toString('base64')}`, options({ maxBytes: 30 }))).data.equals(ok)).toBe(true);
+    const base64 = Buffer.alloc(31, 2).toString('base64');
+    const error = await failure(downloadResult(`data:;base64,${base64}`, options({ maxBytes: 30 })));
+    expect([error.code, error.message]).toEqual(['provider_rejected', 'The result from fal:x/y is larger than 0 MB; refused.']);
+    // Far beyond the cap: refused on its length alone.
+    const huge = await failure(downloadResult(`data:;base64,${'A'.repeat(1000)}`, options({ maxBytes: 30 })));
+    expect(huge.code).toBe('provider_rejected');
+    // Percent-encoded text is only checked after decoding.
+    expect((await failure(downloadResult(`data:,${'b'.repeat(31)}`, options({ maxBytes: 30 })))).code).toBe('provider_rejected');
+    expect((await downloadResult(`data:,${'b'.repeat(30)}`, options({ maxBytes: 30 }))).data.length).toBe(30);
+  });
+});
+
+describe('URLs', () => {
+  it('fetches http and keeps the media type without its parameters', async () => {
+    const result = await downloadResult(`${base}/declared?size=64`, options());
+    expect(result).toEqual({ data: Buffer.alloc(64, 7), mimeType: 'image/png' });
+  });
+
+  it('a response without a content type has no media type', async () => {
+    const result = await downloadResult(`${base}/bare`, options());
+    expect(result).toEqual({ data: Buffer.from('abc') });
+  });
+
+  it.each([
+    ['file:///etc/passwd', 'file:'],
+    ['ftp://example.com/x.png', 'ftp:'],
+    ['javascript:alert(1)', 'javascript:'],
+  ])('refuses %s: provider_rejected naming the scheme', async (url, scheme) => {
+    const error = await failure(downloadResult(url, options()));
+    expect([error.code, error.message]).toEqual(['provider_rejected', `fal:x/y returned a ${scheme} result URL; only http(s) and data: are fetched.`]);
+  });
+
+  it('something that is not a URL is provider_error', async () => {
+    const error = await failure(downloadResult('not a url', options()));
+    expect([error.code, error.message]).toEqual(['provider_error', 'fal:x/y returned a result URL that is not a URL.']);
+  });
+
+  it('an HTTP error is provider_error with the status', async () => {
+    const error = await failure(downloadResult(`${base}/missing`, options()));
+    expect([error.code, error.message]).toEqual(['provider_error', 'Downloading the result of fal:x/y failed (HTTP 404).']);
+  });
+
+  it('refuses a declared size over the cap, and takes one at the cap', async () => {
+    expect((await downloadResult(`${base}/declared?size=1000`, options({ maxBytes: 1000 }))).data.length).toBe(1000);
+    const error = await failure(downloadResult(`${base}/declared?size=1001`, options({ maxBytes: 1000 })));
+    expect(error.code).toBe('provider_rejected');
+  });
+
+  it('stops reading an undeclared body once it passes the cap, and takes one at the cap', async () => {
+    expect((await downloadResult(`${base}/chunked?size=1000`, options({ maxBytes: 1000 }))).data.equals(Buffer.alloc(1000, 1))).toBe(true);
+    const error = await failure(downloadResult(`${base}/chunked?size=5000`, options({ maxBytes: 1000 })));
+    expect([error.code, error.message]).toEqual(['provider_rejected', 'The result from fal:x/y is larger than 0 MB; refused.']);
+  });
+
+  it('the cap is 50 MB unless given', async () => {
+    expect(MAX_RESULT_BYTES).toBe(50 * 1024 * 1024);
+    const fetched: string[] = [];
+    const fakeFetch = (async (url: URL) => {
+      fetched.push(String(url));
+      return new Response(new Uint8Array(8), { headers: { 'content-length': String(MAX_RESULT_BYTES + 1) } });
+    }) as unknown as typeof fetch;
+    const error = await failure(downloadResult('https://cdn.example/x.png', options({ fetch: fakeFetch })));
+    expect([error.code, error.message]).toEqual(['provider_rejected', 'The result from fal:x/y is larger than 50 MB; refused.']);
+    expect(fetched).toEqual(['https://cdn.example/x.png']);
+  });
+
+  it('an unreachable host is provider_unreachable', async () => {
+    const error = await failure(downloadResult('http://127.0.0.1:9/x.png', options()));
+    expect(error.code).toBe('provider_unreachable');
+  });
+
+  it('an aborted signal ends it with the signal\'s reason, before or during the fetch', async () => {
+    const before = new AbortController();
+    before.abort(new Error('stop'));
+    const error = await downloadResult(`${base}/declared`, { providerId: 'p', signal: before.signal }).then(() => undefined, (e: unknown) => e);
+    expect((error as Error).message).toBe('stop');
+
+    const during = new AbortController();
+    const hanging = (async (_url: URL, init: RequestInit) =>
+      new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error)))) as unknown as typeof fetch;
+    const pending = downloadResult('https://cdn.example/x.png', { providerId: 'p', signal: during.signal, fetch: hanging });
+    during.abort(new DOMException('cancelled', 'AbortError'));
+    const reason = await pending.then(() => undefined, (e: unknown) => e);
+    expect(reason).toBeInstanceOf(DOMException);
+    expect((reason as DOMException).name).toBe('AbortError');
+  });
+});
