@@ -1,0 +1,56 @@
+// @ts-check
+/**
+ * Mutation testing (`npm run test:mutation`, issue 16) for the code where a
+ * silent bug costs money or leaks: CORS, rate limits, request keys and access
+ * tokens, multipart limits, retry, metadata stripping, atomic writes, the
+ * provider registry and result downloads. A mutant that survives is a bug the
+ * tests would let through: kill it with a test, or list it below as
+ * equivalent (no test can tell it from the original), with the reason.
+ *
+ * Incremental: results are kept in reports/mutation/stryker-incremental.json
+ * (not committed: it changes on every run and would conflict between
+ * branches); the GitHub workflow restores it from the Actions cache, so a
+ * rerun only tests mutants in changed code or covered by changed tests.
+ * `npm run test:mutation -- --force` ignores it.
+ *
+ * While iterating on one file: `npm run test:mutation -- --mutate src/core/retry.ts`.
+ */
+
+/** Keep in step with .github/workflows/mutation.yml (tests/package/workflows.test.ts checks). */
+export const MUTATED = [
+  'src/server/policies/cors.ts',
+  'src/server/policies/rate-limit.ts',
+  'src/server/policies/client-ip.ts',
+  'src/server/policies/request-keys.ts',
+  'src/server/policies/tokens.ts',
+  'src/server/multipart.ts',
+  'src/core/retry.ts',
+  'src/core/metadata-strip.ts',
+  'src/core/atomic-write.ts',
+  'src/providers/registry.ts',
+  'src/providers/download.ts',
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+const config = {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  mutate: MUTATED,
+  coverageAnalysis: 'perTest',
+  // Two cores shared with other work: one test process by default; CI raises it.
+  concurrency: 1,
+  // Server tests under load can be slow; a hung mutant still ends as Timeout (counted as detected).
+  timeoutMS: 20_000,
+  timeoutFactor: 2,
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
+
+export default config;

@@ -1,0 +1,38 @@
+/**
+ * Mutation testing stays wired up: `npm run test:mutation` runs Stryker, and the
+ * GitHub workflow triggers on exactly the files Stryker mutates (plus its config
+ * and tests), on pull requests and on main, and keeps the incremental results.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { load } from 'js-yaml';
+import { expect, test } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+interface StrykerModule {
+  MUTATED: string[];
+  default: { mutate: string[]; incrementalFile: string; vitest: { configFile: string } };
+}
+
+test('the mutation workflow runs npm run test:mutation on changes to every mutated file, keeping the incremental file', async () => {
+  const stryker = (await import(pathToFileURL(path.join(ROOT, 'stryker.config.mjs')).href)) as StrykerModule;
+  expect(stryker.default.mutate).toEqual(stryker.MUTATED);
+  const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  expect(pkg.scripts['test:mutation']).toBe('stryker run');
+  expect(pkg.scripts.test).not.toContain('stryker');
+
+  const workflow = load(await readFile(path.join(ROOT, '.github/workflows/mutation.yml'), 'utf8')) as {
+    on: Record<string, { paths: string[]; branches?: string[] }>;
+    jobs: Record<string, { steps: { run?: string; uses?: string; with?: Record<string, string> }[] }>;
+  };
+  for (const event of ['pull_request', 'push']) {
+    const paths = workflow.on[event]!.paths;
+    for (const file of [...stryker.MUTATED, 'stryker.config.mjs', stryker.default.vitest.configFile]) expect(paths, event).toContain(file);
+  }
+  expect(workflow.on.push!.branches).toEqual(['main']);
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+  expect(steps.some((s) => s.run?.startsWith('npm run test:mutation'))).toBe(true);
+  const cache = steps.find((s) => s.uses?.startsWith('actions/cache@'));
+  expect(cache?.with?.path).toBe(stryker.default.incrementalFile);
+});
