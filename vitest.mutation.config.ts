@@ -12,7 +12,7 @@ export default defineConfig({
     include: [
       'tests/unit/**/*.test.ts',
       'tests/server/{cors,multipart,units,request-keys,access}.test.ts',
-      'tests/providers/google.test.ts',
+      'tests/providers/{google,fal}.test.ts',
     ],
     exclude: ['tests/unit/{no-wall-clock,settings-docs}.test.ts'],
     testTimeout: 30_000,
