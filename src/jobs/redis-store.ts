@@ -26,6 +26,15 @@ const inputKey = (id: string) => `${PREFIX}:job:${id}:input`;
 const resultKey = (id: string) => `${PREFIX}:job:${id}:result`;
 const cancelKey = (id: string) => `${PREFIX}:job:${id}:cancel`;
 
+/** SET the record with a fresh TTL unless the stored one has already ended (or expired). */
+const FINISH_ONCE = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local status = cjson.decode(current).status
+if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 interface InputMeta {
   names: string[];
   prompt?: string;
@@ -76,6 +85,15 @@ export class RedisJobStore {
   async saveRecord(record: JobRecord, fresh: boolean): Promise<void> {
     if (fresh) await this.redis.set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs);
     else await this.redis.set(recordKey(record.id), JSON.stringify(record), 'KEEPTTL');
+  }
+
+  /**
+   * Writes a job's final record unless it already has one, in one step: a job
+   * run twice (its worker was thought dead but was only slow) ends once.
+   */
+  async finishRecord(record: JobRecord): Promise<boolean> {
+    const written = await this.redis.eval(FINISH_ONCE, 1, recordKey(record.id), JSON.stringify(record), String(this.ttlMs));
+    return written === 1;
   }
 
   async input(id: string): Promise<JobInput | undefined> {

@@ -47,8 +47,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   await cancels.subscribe(CANCEL_CHANNEL);
 
-  async function save(record: JobRecord, fresh: boolean): Promise<JobRecord> {
-    await store.saveRecord(record, fresh);
+  async function markStarted(record: JobRecord): Promise<JobRecord> {
+    await store.saveRecord(record, false);
     await store.publish(record);
     return record;
   }
@@ -63,7 +63,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     try {
       // A cancel sent before this worker listened for it left its mark.
       if (await store.cancelRequested(id)) controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
-      let current = await save(started(record, Date.now()), false);
+      let current = await markStarted(started(record, Date.now()));
       try {
         const input = await store.input(id);
         if (!input) throw new FrameForgeError('not_found', 'The job\'s input expired before it ran.', { hint: 'Raise JOB_TTL_SECONDS or add workers.' });
@@ -75,8 +75,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         const cancelled = controller.signal.aborted || isAbortError(error);
         current = finished(current, cancelled ? 'cancelled' : 'failed', Date.now(), { error: cancelled ? cancelledError() : jobErrorOf(error) });
       }
-      await save(current, true);
       await store.dropInput(id);
+      if (!(await store.finishRecord(current))) return;
+      await store.publish(current);
       await options.onEnded?.(current);
     } finally {
       running.delete(id);
@@ -99,7 +100,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const record = await store.record(job.id!);
       if (!record || TERMINAL_STATUSES.has(record.status)) return;
       const failed = finished(record, 'failed', Date.now(), { error: jobErrorOf(error) });
-      await save(failed, true);
+      if (!(await store.finishRecord(failed))) return;
+      await store.publish(failed);
       await options.onEnded?.(failed);
     })().catch((e: Error) => onError('recording a failed job', e));
   });
