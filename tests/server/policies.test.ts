@@ -1,0 +1,87 @@
+/**
+ * Edge cases of the per-request policies that the server tests do not reach:
+ * the client IP behind a proxy, key headers with odd spacing, and the rate
+ * limiter's bookkeeping when it is full.
+ */
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { clientIp } from '../../src/server/policies/client-ip.js';
+import { createRateLimiter } from '../../src/server/policies/rate-limit.js';
+import { keysFromHeaders, requestSecrets } from '../../src/server/policies/request-keys.js';
+
+const request = (headers: IncomingMessage['headers'], remoteAddress: string | undefined = '10.0.0.1') =>
+  ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
+
+describe('clientIp', () => {
+  it('ignores X-Forwarded-For unless the proxy is trusted', () => {
+    expect(clientIp(request({ 'x-forwarded-for': '203.0.113.9' }), false)).toBe('10.0.0.1');
+    expect(clientIp(request({ 'x-forwarded-for': '203.0.113.9' }), true)).toBe('203.0.113.9');
+  });
+
+  it('takes the last entry (the one our proxy added), trimmed, skipping empty ones', () => {
+    expect(clientIp(request({ 'x-forwarded-for': '198.51.100.1,  203.0.113.9 ' }), true)).toBe('203.0.113.9');
+    expect(clientIp(request({ 'x-forwarded-for': '203.0.113.9, ,' }), true)).toBe('203.0.113.9');
+    expect(clientIp(request({ 'x-forwarded-for': ['198.51.100.1', '203.0.113.7'] as unknown as string }), true)).toBe('203.0.113.7');
+  });
+
+  it('falls back to the socket address, or "unknown"', () => {
+    expect(clientIp(request({ 'x-forwarded-for': ' , ' }), true)).toBe('10.0.0.1');
+    expect(clientIp(request({}), true)).toBe('10.0.0.1');
+    expect(clientIp({ headers: {}, socket: {} } as unknown as IncomingMessage, false)).toBe('unknown');
+  });
+});
+
+describe('key headers', () => {
+  it('trims values and ignores blank ones', () => {
+    expect(keysFromHeaders({ 'x-google-api-key': '  g1  ', 'x-fal-key': '   ' })).toEqual({ google: 'g1' });
+    expect(requestSecrets({ 'x-fal-key': '   ' })).toEqual([]);
+  });
+
+  it('Authorization gives a fal key only as exactly "Key <key>"', () => {
+    expect(keysFromHeaders({ authorization: 'Key   f1' })).toEqual({ fal: 'f1' });
+    expect(keysFromHeaders({ authorization: 'key f1' })).toEqual({ fal: 'f1' });
+    expect(keysFromHeaders({ authorization: 'Bearer Key f1' })).toEqual({});
+    expect(keysFromHeaders({ authorization: 'Key f1 f2' })).toEqual({});
+    expect(keysFromHeaders({ authorization: 'Keyf1' })).toEqual({});
+  });
+
+  it('the bare token of a two-word Authorization is a secret too, whatever the spacing; three words are one secret', () => {
+    expect(requestSecrets({ authorization: 'Bearer   tok' })).toEqual(['Bearer   tok', 'tok']);
+    expect(requestSecrets({ authorization: 'a b c' })).toEqual(['a b c']);
+    expect(requestSecrets({ 'x-google-api-key': 'g', 'x-gemini-api-key': 'm', 'x-fal-key': 'f' })).toEqual(['g', 'm', 'f']);
+  });
+});
+
+describe('rate limiter when full', () => {
+  it('a window that ends exactly now is expired and swept', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 2, now: () => now });
+    limiter.take('a');
+    limiter.take('b');
+    now = 100;
+    limiter.take('c');
+    expect(limiter.size).toBe(1);
+  });
+
+  it('a renewed window counts as the newest: the oldest live window is dropped first', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 2, now: () => now });
+    limiter.take('a');
+    now = 50;
+    limiter.take('b');
+    now = 120;
+    expect(limiter.take('a').allowed).toBe(true); // a's window renewed at 120; b's runs to 150
+    now = 130;
+    limiter.take('c'); // full: b is the oldest window now, not a
+    expect(limiter.take('a').allowed).toBe(false);
+  });
+
+  it('sweeps only when full (the sweep walks every window)', () => {
+    let now = 0;
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 10, now: () => now });
+    limiter.take('a');
+    now = 200;
+    limiter.take('b');
+    expect(limiter.size).toBe(2);
+  });
+});
