@@ -7,24 +7,18 @@
 // at 2.08 GB.
 // Clients speak raw HTTP/1.1 over sockets, as a browser would: they stop
 // sending once an answer arrives (a 503 comes before the body is read).
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout, clearTimeout } from 'node:timers';
 import sharp from 'sharp';
+import { BIN, peakRssMb, startProcess, stop } from './lib/servers.mjs';
 
-const bin = new URL('../../bin/frameforge.js', import.meta.url).pathname;
 const CLIENTS = Number(process.env.BENCH_ADMISSION_CLIENTS ?? 150);
 const MOCK_DELAY_MS = process.env.BENCH_ADMISSION_DELAY_MS ?? '2000';
 const CLIENT_TIMEOUT_MS = 10 * 60 * 1000;
 const TARGET_MB = 1024;
 const MB = 1024 * 1024;
-
-function peakRssMb(pid) {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-}
 
 // Four different 10 MB PNGs of noise (PNG cannot shrink noise): 40 MB a request, under the 50 MB cap.
 const side = 1800; // 1800 x 1800 x 3 bytes = 9.7 MB of pixels, ~9.8 MB as PNG
@@ -45,20 +39,12 @@ const body = Buffer.concat([
   Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="provider"\r\n\r\nmock\r\n--${boundary}--\r\n`),
 ]);
 
-const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+const server = startProcess([BIN, 'serve', '--port', '0'], {
   // Admission settings at their defaults; the per-address edit limit (100 an hour) raised, since every client here is one address.
-  env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', MOCK_DELAY_MS, RATE_LIMIT_EDITS_PER_HOUR: '100000', ALLOWED_ORIGINS: 'http://localhost:5173', GOOGLE_API_KEY: 'bench-unused-key-000' },
-  stdio: ['ignore', 'pipe', 'ignore'],
+  LOG_LEVEL: 'warn', MOCK_DELAY_MS, RATE_LIMIT_EDITS_PER_HOUR: '100000', ALLOWED_ORIGINS: 'http://localhost:5173', GOOGLE_API_KEY: 'bench-unused-key-000',
 });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    const m = /^(http:\/\/\S+)\n/.exec(out);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-});
+const child = server.child;
+const url = await server.url;
 const { hostname, port } = new URL(url);
 const head = `POST /api/edit HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`;
 
@@ -123,6 +109,5 @@ console.log(`  slowest 200 after ${slowest(200).toFixed(1)} s, slowest 503 after
 console.log(`  server peak RSS: ${peak.toFixed(0)} MB (idle ${idleRss.toFixed(0)} MB); target <= ${TARGET_MB} MB ${peak <= TARGET_MB ? 'OK' : 'OVER TARGET'}`);
 const ok = peak <= TARGET_MB && count(200) + count(503) === CLIENTS;
 console.log(`  every request answered 200 or 503: ${count(200) + count(503) === CLIENTS ? 'yes' : 'NO'}`);
-child.kill('SIGTERM');
-await new Promise((r) => child.on('exit', r));
+await stop(child);
 process.exit(ok ? 0 : 1);
