@@ -47,6 +47,7 @@ export interface Settings {
   jobKeySecret?: string;
   jobLockMs: number;
   jobStalledIntervalMs: number;
+  providerRateLimitPerMinute: number;
   maxConcurrentEdits: number;
   maxQueuedEdits: number;
   minUploadBytesPerSecond: number;
@@ -315,6 +316,8 @@ export const SETTINGS = [
     description: "A worker's lock on a running job, renewed every half of it; a job whose worker died is taken up again after it expires (BullMQ lockDuration)." }),
   spec({ key: 'jobStalledIntervalMs', env: ['JOB_STALLED_INTERVAL_MS'], parse: integer(500, 600_000),
     description: 'How often workers look for jobs whose worker died (BullMQ stalledInterval); recovery takes up to about two of these after the lock expires.' }),
+  spec({ key: 'providerRateLimitPerMinute', env: ['PROVIDER_RATE_LIMIT_PER_MINUTE'], parse: integer(0, 1_000_000),
+    description: 'With REDIS_URL: jobs all workers together start a minute (BullMQ\'s queue limiter), to stay under a provider quota (0 = unlimited).' }),
   spec({ key: 'maxConcurrentEdits', env: ['MAX_CONCURRENT_EDITS'], parse: integer(1, 10_000),
     description: 'Edits the server works on at once (upload, provider call, encoding); each may hold up to 50 MB of upload.' }),
   spec({ key: 'maxQueuedEdits', env: ['MAX_QUEUED_EDITS'], parse: integer(0, 100_000),
@@ -351,6 +354,7 @@ export const DEFAULT_SETTINGS: Settings = {
   jobConcurrency: 4,
   jobLockMs: 30_000,
   jobStalledIntervalMs: 30_000,
+  providerRateLimitPerMinute: 0,
   maxConcurrentEdits: 8,
   maxQueuedEdits: 32,
   minUploadBytesPerSecond: 16 * 1024,

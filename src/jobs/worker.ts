@@ -91,6 +91,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     lockDuration: config.jobLockMs,
     stalledInterval: config.jobStalledIntervalMs,
     maxStalledCount: 1,
+    // BullMQ's limiter is kept in Redis and holds across every worker of the queue
+    // (https://docs.bullmq.io/guide/rate-limiting): one quota, however many machines.
+    ...(config.providerRateLimitPerMinute ? { limiter: { max: config.providerRateLimitPerMinute, duration: 60_000 } } : {}),
   });
   worker.on('error', (error) => onError('bullmq worker', error));
   // BullMQ gave up on a job (its attempts, or stalled too often): its record must not stay "running".

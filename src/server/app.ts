@@ -14,7 +14,7 @@ import { FrameForgeError } from '../core/errors.js';
 import { createCors } from './policies/cors.js';
 import type { Logger } from './logger.js';
 import type { MultipartLimits } from './multipart.js';
-import { createRateLimiter, type RateLimiter } from './policies/rate-limit.js';
+import { createRateLimiter, type AnyRateLimiter, type RateLimitDecision } from './policies/rate-limit.js';
 import type { Admission } from './policies/admission.js';
 import type { AccessTokens } from './policies/tokens.js';
 import { RequestScope, type ScopeOptions } from './request-scope.js';
@@ -41,6 +41,8 @@ export interface AppOptions {
   jobs: RouteOptions['jobs'];
   /** The web page's files; without them `/` is a 404 (--no-ui). */
   page?: RouteOptions['page'];
+  /** Makes the per-client limiters; in-memory ones unless given (REDIS_URL: shared-rate-limit.ts). */
+  createLimiter?: (name: Route['limit'], limit: number, windowMs: number) => AnyRateLimiter;
   /** Tests shorten the rate-limit window; an hour by default (contract 3). */
   rateWindowMs?: number;
   /** Access tokens (SERVER_TOKENS, SERVER_TOKENS_FILE), loaded by serve(); none means the API is open. */
@@ -75,9 +77,10 @@ export function createApp(options: AppOptions): App {
   const patterns = table.filter((r) => r.path.includes('{')).map(compilePattern);
   const cors = createCors(config.allowedOrigins);
   const windowMs = options.rateWindowMs ?? HOUR_MS;
-  const limiters: Record<Route['limit'], RateLimiter> = {
-    edit: createRateLimiter({ limit: config.editsPerHour, windowMs }),
-    other: createRateLimiter({ limit: config.requestsPerHour, windowMs }),
+  const makeLimiter = options.createLimiter ?? ((_name, limit: number, ms: number) => createRateLimiter({ limit, windowMs: ms }));
+  const limiters: Record<Route['limit'], AnyRateLimiter> = {
+    edit: makeLimiter('edit', config.editsPerHour, windowMs),
+    other: makeLimiter('other', config.requestsPerHour, windowMs),
   };
   const scopeOptions: ScopeOptions = { log: options.log, trustProxy: config.trustProxy, onClosed: options.onRequestClosed };
 
@@ -116,12 +119,20 @@ export function createApp(options: AppOptions): App {
       const match = tokens.verify(req.headers.authorization);
       if (!match) {
         // Failed attempts count against the address's own limit, so guessing is throttled too.
+        const refusal = (guard: RateLimitDecision): FrameForgeError => {
+          if (!guard.allowed) return rateLimited('requests', 'your address', guard.retryAfter);
+          res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
+          return new FrameForgeError('unauthorized', 'This server needs an access token.', {
+            hint: 'Send Authorization: Bearer <token> (a provider key goes in X-Fal-Key or X-Google-API-Key).',
+          });
+        };
         const guard = limiters.other.take(scope.ip);
-        if (!guard.allowed) throw rateLimited('requests', 'your address', guard.retryAfter);
-        res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
-        throw new FrameForgeError('unauthorized', 'This server needs an access token.', {
-          hint: 'Send Authorization: Bearer <token> (a provider key goes in X-Fal-Key or X-Google-API-Key).',
-        });
+        if (guard instanceof Promise) {
+          return guard.then((g) => {
+            throw refusal(g);
+          });
+        }
+        throw refusal(guard);
       }
       scope.addLogFields({ token: match.fingerprint });
       scope.tokenId = match.rateKey;
@@ -137,11 +148,20 @@ export function createApp(options: AppOptions): App {
       res.setHeader('Allow', allow.join(', '));
       throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
     }
-    const decision = limiters[route.limit].take(rateKey);
-    if (!decision.allowed) {
+    const admit = (decision: RateLimitDecision): void => {
+      if (decision.allowed) return;
       const who = rateKey === scope.ip ? 'your address' : 'this access token';
       throw rateLimited(route.limit === 'edit' ? 'edits' : 'requests', who, decision.retryAfter);
+    };
+    const decision = limiters[route.limit].take(rateKey);
+    if (decision instanceof Promise) {
+      // The shared limit answers from Redis: the handler runs after it, under the same deadline.
+      return withDeadline(scope, route, decision.then((d) => {
+        admit(d);
+        return handler(scope);
+      }));
     }
+    admit(decision);
     const pending = handler(scope);
     return pending ? withDeadline(scope, route, pending) : undefined;
   }

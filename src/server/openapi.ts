@@ -32,6 +32,8 @@ const keyHeaders = ALLOWED_REQUEST_HEADERS.filter((h) => /key|authorization/i.te
 const MB = 1024 * 1024;
 /** Needed only when the server has tokens (SERVER_TOKENS); `{}` says the API may be open. */
 const tokenSecurity = [{ accessToken: [] }, {}];
+/** Per token or client address, per hour; with REDIS_URL one count shared by every server of the deployment. */
+const rateLimited = error('Rate limited (per access token or client address; with REDIS_URL, one count across every server); see Retry-After.');
 const unauthorized = error('No valid access token (only when the server has SERVER_TOKENS); carries WWW-Authenticate: Bearer.');
 
 const editForm = {
@@ -93,7 +95,7 @@ export function openApiDocument() {
               headers: { 'X-Request-Id': requestId },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
             },
-            '429': error('Rate limited; see Retry-After.'),
+            '429': rateLimited,
           },
         },
       },
@@ -114,7 +116,7 @@ export function openApiDocument() {
               },
             },
             '401': unauthorized,
-            '429': error('Rate limited; see Retry-After.'),
+            '429': rateLimited,
           },
         },
       },
@@ -130,7 +132,7 @@ export function openApiDocument() {
               content: { 'application/json': { schema: { type: 'object' }, example: listPresets() } },
             },
             '401': unauthorized,
-            '429': error('Rate limited; see Retry-After.'),
+            '429': rateLimited,
           },
         },
       },
@@ -151,7 +153,7 @@ export function openApiDocument() {
               headers: { 'X-Request-Id': requestId },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/ProviderStatus' } } },
             },
-            '429': error('Rate limited; see Retry-After.'),
+            '429': rateLimited,
           },
         },
       },
@@ -203,7 +205,7 @@ export function openApiDocument() {
             '404': error('Unknown provider.'),
             '408': error('The upload was too slow or stalled.'),
             '413': error('A file, the body or the number of parts is too large.'),
-            '429': error('Rate limited; see Retry-After.'),
+            '429': rateLimited,
             '503': error('The queue is full or unreachable; see Retry-After.'),
           },
         },
@@ -213,13 +215,13 @@ export function openApiDocument() {
           operationId: 'getJob',
           summary: 'A job\'s status',
           parameters: [jobId],
-          responses: { '200': jobJson('The job.'), '404': error('Unknown or expired job.'), '429': error('Rate limited; see Retry-After.') },
+          responses: { '200': jobJson('The job.'), '404': error('Unknown or expired job.'), '429': rateLimited },
         },
         delete: {
           operationId: 'cancelJob',
           summary: 'Cancel a queued or running job (a running provider call is aborted); a job that ended is left as it is',
           parameters: [jobId],
-          responses: { '200': jobJson('The job after the cancel.'), '404': error('Unknown or expired job.'), '429': error('Rate limited; see Retry-After.') },
+          responses: { '200': jobJson('The job after the cancel.'), '404': error('Unknown or expired job.'), '429': rateLimited },
         },
       },
       '/api/jobs/{id}/result': {

@@ -100,6 +100,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       // Redis trouble is retried by the client; it is logged, never fatal.
       onError: (what, error) => log.warn(`${what}: ${error.message}`),
     }));
+  // With Redis, per-client limits are counted there, so every server behind a load balancer shares them.
+  const shared = config.redisUrl
+    ? await (await import('./policies/shared-rate-limit.js')).createSharedLimits(config.redisUrl, (message) => log.warn(message))
+    : undefined;
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -114,6 +118,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     editTimeoutMs,
     tokens,
     jobs,
+    ...(shared ? { createLimiter: (name: string, limit: number, windowMs: number) => shared.limiter(name, limit, windowMs) } : {}),
     ...(options.rateWindowMs ? { rateWindowMs: options.rateWindowMs } : {}),
     ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
     ...(page ? { page } : {}),
@@ -155,6 +160,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => {
       if (ownJobs) void jobs.close();
+      void shared?.close();
       reject(error);
     };
     server.once('error', onError);
@@ -183,6 +189,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await stopped;
       // Embedded jobs still running are cancelled (they would be lost anyway); a shared queue's stay queued.
       if (ownJobs) await jobs.close();
+      await shared?.close();
       log.info('stopped');
     })();
     return closing;

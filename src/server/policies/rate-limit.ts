@@ -22,6 +22,11 @@ export interface RateLimiter {
   readonly size: number;
 }
 
+/** This one, or the shared limiter that answers from Redis (shared-rate-limit.ts). */
+export interface AnyRateLimiter {
+  take(key: string): RateLimitDecision | Promise<RateLimitDecision>;
+}
+
 export interface RateLimiterOptions {
   limit: number;
   windowMs: number;
