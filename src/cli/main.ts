@@ -98,8 +98,10 @@ Examples:
 
   program
     .command('health')
-    .description("check the local setup, or a running server's /api/health with --url")
+    .description("check the local setup (offline), the provider's key and model with --live, or a running server's /api/health with --url")
     .option('--url <url>', 'check a running server instead, e.g. http://127.0.0.1:8000')
+    .option('--live', "also make one network call to the provider: proves the key works and the model exists (Gemini models.get, fal's pricing API; nothing is billed)")
+    .option('--provider <id>', 'with --live: the provider to check (default: DEFAULT_PROVIDER)')
     .option('--json', 'machine-readable output')
     .action(async (options) => {
       const { healthCommand } = await import('./commands/health.js');

@@ -25,6 +25,7 @@ import { downloadResult } from './download.js';
 import { mapFalError } from './fal-errors.js';
 import { FalHttpFailure, falFetch } from './fal-fetch.js';
 import { buildFalInput, checkFalOptions, falModelOrDefault } from './fal-inputs.js';
+import { probeFalEndpoint } from './fal-probe.js';
 import { scrubSecret } from './provider-errors.js';
 import type { EditContext, EditRequest, EditResult, Provider, ProviderImage } from './types.js';
 import { sleep } from '../core/sleep.js';
@@ -153,6 +154,7 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     model: endpoint,
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
     validate: (editOptions) => checkFalOptions(endpoint, editOptions),
+    probe: (signal) => probeFalEndpoint({ id, endpoint, apiKey: options.apiKey, ...(options.proxyUrl ? { proxyUrl: options.proxyUrl } : {}) }, signal),
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
       const { signal } = context;
       const client = clientFor(options, falFetch(signal));

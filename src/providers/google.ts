@@ -21,7 +21,7 @@ import { geminiModelOrDefault, type GeminiModel } from './gemini-models.js';
 import { extractImage } from './gemini-response.js';
 import { scrubSecret } from './provider-errors.js';
 import { guardedFetch } from './sdk-fetch.js';
-import type { EditContext, EditOptions, EditRequest, EditResult, Provider } from './types.js';
+import type { EditContext, EditOptions, EditRequest, EditResult, ProbeResult, Provider } from './types.js';
 
 export interface GoogleProviderOptions {
   id: string;
@@ -75,6 +75,37 @@ function generationConfig(row: GeminiModel, id: string, options: EditOptions): {
   return { config, warnings };
 }
 
+function clientFor(options: GoogleProviderOptions, fetch: typeof globalThis.fetch): GoogleGenAI {
+  return new GoogleGenAI({
+    apiKey: options.apiKey,
+    apiVersion: options.apiVersion,
+    httpOptions: { fetch, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) },
+  });
+}
+
+/**
+ * `health --live`: `models.get` for the model on the configured API version
+ * (GET /{version}/models/{model}). It reads metadata only, so nothing is
+ * billed, yet Google checks the key first (400 API_KEY_INVALID) and answers a
+ * model it does not serve on that version with 404, which is exactly what
+ * an edit would run into. https://ai.google.dev/api/models#method:-models.get
+ */
+async function probeModel(options: GoogleProviderOptions, signal: AbortSignal): Promise<ProbeResult> {
+  const { id, model, apiVersion } = options;
+  const http = guardedFetch(signal);
+  try {
+    const info = await clientFor(options, http.fetch).models.get({ model, config: { abortSignal: signal } });
+    const methods = info.supportedActions ?? [];
+    const canEdit = methods.length === 0 || methods.includes('generateContent');
+    return {
+      detail: `Gemini accepted the key; ${model} exists on ${apiVersion}${info.displayName ? ` ("${info.displayName}")` : ''}${canEdit ? '' : `, but lists no generateContent (it has: ${methods.join(', ')})`}.`,
+      ...(canEdit ? {} : { unchecked: `${id} may not edit images: the model does not list generateContent.` }),
+    };
+  } catch (error) {
+    throw scrubSecret(mapGeminiError(error, id, http.lastRetryAfter(), { model, apiVersion }), options.apiKey);
+  }
+}
+
 export function createGoogleProvider(options: GoogleProviderOptions): Provider {
   const { id, model, apiVersion } = options;
   const row = geminiModelOrDefault(model);
@@ -100,11 +131,7 @@ export function createGoogleProvider(options: GoogleProviderOptions): Provider {
         warnings.push(`${row.id} works best with up to ${row.recommendedImages} images; this edit sends ${request.images.length}.`);
       }
       const http = guardedFetch(context.signal);
-      const ai = new GoogleGenAI({
-        apiKey: options.apiKey,
-        apiVersion,
-        httpOptions: { fetch: http.fetch, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) },
-      });
+      const ai = clientFor(options, http.fetch);
       try {
         const response = await ai.models.generateContent({
           model,
@@ -133,5 +160,6 @@ export function createGoogleProvider(options: GoogleProviderOptions): Provider {
         throw scrubSecret(mapGeminiError(error, id, http.lastRetryAfter(), { model, apiVersion }), options.apiKey);
       }
     },
+    probe: (signal) => probeModel(options, signal),
   };
 }

@@ -113,6 +113,20 @@ export interface Provider {
    * job) stops it here; it must not throw, and should not take long.
    */
   abandon?(context: EditContext): Promise<void>;
+  /**
+   * `health --live`: one cheap authenticated call that edits nothing and is
+   * not billed, proving the key works and the model exists where it will be
+   * called. Resolves with what was checked (and what was not); throws the same
+   * FrameForgeErrors an edit would (invalid_api_key, model_not_found ...).
+   */
+  probe?(signal: AbortSignal): Promise<ProbeResult>;
+}
+
+export interface ProbeResult {
+  /** One line: what the provider confirmed. */
+  readonly detail: string;
+  /** What this call cannot prove, said rather than implied. */
+  readonly unchecked?: string;
 }
 
 export type ProviderKind = 'google' | 'fal' | 'mock';

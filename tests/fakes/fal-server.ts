@@ -12,6 +12,8 @@
  *   result     GET  queue.fal.run/<owner>/<alias>/requests/<id>
  *   cancel     PUT  queue.fal.run/<owner>/<alias>/requests/<id>/cancel
  *   cdn        GET  /cdn/files/<name>                      (uploaded files and the result image)
+ *   pricing    GET  api.fal.ai/v1/models/pricing?endpoint_id=  (`health --live`; a price for each id in
+ *                   `endpoints`, or for any id when unset; fal's 401 for a wrong key)
  *
  * A job reports COMPLETED on its `pollsUntilDone`-th status poll (Infinity:
  * never). Requests without `Authorization: Key <apiKey>` get fal's 401.
@@ -27,6 +29,8 @@ export interface FalServerOptions {
   image?: Buffer;
   /** Replace the model output JSON; gets the job and the result image URL. */
   output?: (job: FalJob, imageUrl: string) => unknown;
+  /** The endpoint ids the pricing API knows; all, when unset. */
+  endpoints?: readonly string[];
 }
 
 export interface FalJob {
@@ -111,6 +115,19 @@ export async function startFalServer(options: FalServerOptions = {}): Promise<Fa
           const body = call.json as { file_name?: string };
           const name = `${++counter}-${body.file_name ?? 'file'}`;
           return json(200, { upload_url: `${base}/cdn/upload/${name}`, file_url: `${base}/cdn/files/${name}` });
+        },
+      };
+    }
+
+    if (target.host === 'api.fal.ai' && target.pathname === '/v1/models/pricing' && call.method === 'GET') {
+      return {
+        route: 'pricing',
+        reply: () => {
+          if (unauthorized) return unauthorized;
+          const ids = target.searchParams.getAll('endpoint_id').flatMap((v) => v.split(','));
+          const known = ids.filter((id) => !options.endpoints || options.endpoints.includes(id));
+          const prices = known.map((endpoint_id) => ({ endpoint_id, unit_price: 0.04, unit: 'image', currency: 'USD' }));
+          return json(200, { prices, next_cursor: null, has_more: false });
         },
       };
     }

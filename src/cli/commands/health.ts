@@ -1,11 +1,14 @@
 /**
  * `frameforge health`: is this setup able to edit? Checks the configuration,
- * the default provider's key and the image library; with --url, asks a running
- * server's /api/health instead. Exit 0 when every check passes, 1 otherwise.
+ * the default provider's key and the image library, offline: no network call.
+ * With --live, one more check makes one cheap authenticated call to the
+ * provider (its `probe`: Gemini models.get, fal's pricing API), announced on
+ * stderr before it goes out. With --url, asks a running server's /api/health
+ * instead. Exit 0 when every check passes, 1 otherwise.
  */
-import { loadConfig } from '../../core/config.js';
-import { isFrameForgeError } from '../../core/errors.js';
-import { listProviders } from '../../providers/registry.js';
+import { loadConfig, type Config } from '../../core/config.js';
+import { isFrameForgeError, toFrameForgeError } from '../../core/errors.js';
+import { listProviders, parseProvider, resolveProvider } from '../../providers/registry.js';
 import { colors, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -13,9 +16,54 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** The stable error code of a failed check, when it has one (invalid_api_key, model_not_found ...). */
+  code?: string;
 }
 
-async function localChecks(globals: GlobalOptions, io: CliIO): Promise<Check[]> {
+export interface HealthOptions {
+  url?: string;
+  json?: boolean;
+  live?: boolean;
+  provider?: string;
+}
+
+/** A live call gets this long; a provider that has not answered by then is reported, not waited on. */
+const LIVE_TIMEOUT_MS = 20_000;
+
+/** Where the probe will go, said before it goes (the user asked for a network call; they see which). */
+function liveNotice(requested: string, config: Config): string {
+  const spec = parseProvider(requested, config);
+  if (spec.kind === 'google') {
+    const host = config.googleBaseUrl ?? 'https://generativelanguage.googleapis.com';
+    return `health --live: making one network call to Gemini (${host}): models.get for ${spec.model} on ${config.googleApiVersion}. It edits nothing and is not billed.`;
+  }
+  if (spec.kind === 'fal') {
+    const via = config.falProxyUrl ? ` through FAL_PROXY_URL ${config.falProxyUrl}` : '';
+    return `health --live: making one network call to fal (api.fal.ai${via}): its pricing API for ${spec.endpoint}. It edits nothing and is not billed.`;
+  }
+  return `health --live: ${spec.id} runs offline; no network call is made.`;
+}
+
+async function liveCheck(config: Config, requested: string, io: CliIO): Promise<Check> {
+  const name = `live ${requested}`;
+  const deadline = AbortSignal.timeout(LIVE_TIMEOUT_MS);
+  try {
+    io.stderr.write(`${liveNotice(requested, config)}\n`);
+    // DEV_MODE would answer a missing key with the mock: a live check must not pass that way.
+    const resolved = await resolveProvider(requested, { ...config, devMode: false }, {}, { audience: 'cli' });
+    if (!resolved.provider.probe) return { name, ok: true, detail: `${resolved.provider.id} has nothing to check live (no network, no key).` };
+    const result = await resolved.provider.probe(AbortSignal.any([io.signal, deadline]));
+    return { name, ok: true, detail: result.unchecked ? `${result.detail} ${result.unchecked}` : result.detail };
+  } catch (error) {
+    if (deadline.aborted && !io.signal.aborted) {
+      return { name, ok: false, code: 'provider_timeout', detail: `${requested}: the provider did not answer within ${LIVE_TIMEOUT_MS / 1000} s.` };
+    }
+    const failure = toFrameForgeError(error);
+    return { name, ok: false, code: failure.code, detail: failure.detail };
+  }
+}
+
+async function localChecks(globals: GlobalOptions, io: CliIO, options: HealthOptions): Promise<Check[]> {
   const checks: Check[] = [];
   let config;
   try {
@@ -50,6 +98,7 @@ async function localChecks(globals: GlobalOptions, io: CliIO): Promise<Check[]> 
   } catch (error) {
     checks.push({ name: 'image library', ok: false, detail: `sharp failed to load: ${(error as Error).message}` });
   }
+  if (options.live && config) checks.push(await liveCheck(config, options.provider?.trim() || config.defaultProvider, io));
   return checks;
 }
 
@@ -71,8 +120,8 @@ async function remoteCheck(url: string): Promise<Check> {
   }
 }
 
-export async function healthCommand(options: { url?: string; json?: boolean }, globals: GlobalOptions, io: CliIO): Promise<number> {
-  const checks = options.url ? [await remoteCheck(options.url)] : await localChecks(globals, io);
+export async function healthCommand(options: HealthOptions, globals: GlobalOptions, io: CliIO): Promise<number> {
+  const checks = options.url ? [await remoteCheck(options.url)] : await localChecks(globals, io, options);
   const ok = checks.every((c) => c.ok);
   if (options.json) {
     writeJson(io, { status: ok ? 'ok' : 'error', checks });
