@@ -12,6 +12,7 @@ import type { Ora } from 'ora';
 import { errorJson, reportError } from './errors.js';
 import { colors, useColor, writeJson, type CliIO } from './io.js';
 import type { BatchReporter } from '../core/batch/events.js';
+import { formatUsd } from '../core/staging/prices.js';
 
 export interface ProgressOptions {
   json: boolean;
@@ -60,6 +61,7 @@ function jsonProgress(io: CliIO): BatchReporter {
         ...(s.interrupted ? { interrupted: true, cancelled: s.cancelled } : {}),
         ...(s.remaining.length > 0 ? { remaining: s.remaining.length } : {}),
         ...(s.manifest ? { manifest: s.manifest } : {}),
+        ...(s.estimatedCostUsd !== undefined ? { estimatedCostUsd: s.estimatedCostUsd } : {}),
         durationMs: s.durationMs,
       });
     },
@@ -142,6 +144,7 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
         io.stderr.write(`Finished in ${seconds} s: ${s.done} edited, ${s.skipped} skipped, ${s.failed} failed${ignored}.\n`);
         if (s.remaining.length > 0) io.stderr.write(`${s.remaining.length} not started because of the error above.\n`);
       }
+      if (s.estimatedCostUsd !== undefined && s.estimatedCostUsd > 0) io.stderr.write(`Estimated cost: ${formatUsd(s.estimatedCostUsd)} (cached results count nothing).\n`);
       if (s.manifest && s.total > 0) io.stderr.write(`${c.dim(`manifest: ${s.manifest}`)}\n`);
     },
   };

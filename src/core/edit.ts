@@ -20,6 +20,7 @@ import { withRetry, type RetryInfo } from './retry.js';
 import { makeCompare } from './staging/compare.js';
 import { addDisclosure } from './staging/disclosure.js';
 import { addLabel, type LabelOptions } from './staging/label.js';
+import { priceFor } from './staging/prices.js';
 import type { ResolvedProvider } from '../providers/registry.js';
 import type { EditOptions, EditResult, ProviderImage } from '../providers/types.js';
 import { cacheKey, resultCache, sha256 } from './cache/result-cache.js';
@@ -51,6 +52,12 @@ export interface EditJob {
   readonly signal?: AbortSignal;
   readonly onRetry?: (info: RetryInfo) => void;
   readonly onProgress?: (message: string) => void;
+  /**
+   * Called just before the provider is paid (never for a cache hit) with the
+   * estimated dollars of the call, undefined when the price is unknown. It may
+   * throw (`--max-cost`: budget_exceeded), and then nothing is called.
+   */
+  readonly reserve?: (usd: number | undefined) => void;
 }
 
 export interface EditOutcome {
@@ -70,6 +77,8 @@ export interface EditOutcome {
   readonly compare?: Buffer;
   /** True when the result cache answered: no provider call was made (attempts is 0). */
   readonly cached: boolean;
+  /** Estimated US dollars this edit cost: 0 for a cache hit or the mock; undefined when the price is unknown. */
+  readonly costUsd?: number;
 }
 
 /** The prompt to send: trimmed, and the configured default when empty. */
@@ -128,10 +137,12 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   const cacheWarnings: string[] = [];
   let result: EditResult;
   let attempts: number;
+  const price = priceFor(provider.kind, provider.model, request.options.output.tier);
   if (hit) {
     result = hit;
     attempts = 0;
   } else {
+    job.reserve?.(price?.usd);
     try {
       ({ value: result, attempts } = await withRetry(
         () => provider.edit(request, context),
@@ -181,6 +192,7 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
     warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...result.warnings, ...cacheWarnings],
     attempts: hit ? 0 : (result.attempts ?? attempts),
     cached: Boolean(hit),
+    ...(hit ? { costUsd: 0 } : price ? { costUsd: price.usd } : {}),
     mock: Boolean(result.mock),
     ...(result.requestId ? { requestId: result.requestId } : {}),
     ...(result.text ? { text: result.text } : {}),

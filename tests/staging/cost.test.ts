@@ -66,4 +66,28 @@ describe('cost', () => {
     expect(listed.providers.find((p) => p.id === 'google')?.price).toMatchObject({ usd: 0.039, checked: '2026-11-30' });
     expect(listed.providers.find((p) => p.id === 'mock')?.price?.usd).toBe(0);
   });
+
+  test('a cache hit costs nothing: not in the manifest, not in the summary, not against --max-cost', async () => {
+    gemini = await startGeminiServer({ apiKey: 'k' });
+    const dir = await listing(3);
+    const env = { GOOGLE_API_KEY: 'k', GOOGLE_GEMINI_BASE_URL: gemini.url, CACHE_DIR: path.join(await tempDir('ff-cache-'), 'c') };
+    const args = ['edit', '.', '-o', 'out', '--provider', 'google:gemini-2.5-flash-image', '--concurrency', '1', '--json'];
+    const first = await runCli(args, { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toMatchObject({ done: 3, estimatedCostUsd: 0.117 });
+    // Again, overwriting: every edit is a cache hit. $0.05 would pay for one call, yet all three run.
+    const again = await runCli([...args, '--force', '--max-cost', '0.05', '--manifest', 'again.jsonl'], { cwd: dir, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(gemini.callsTo('generate')).toHaveLength(3);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!)).toMatchObject({ done: 3, estimatedCostUsd: 0 });
+    const lines = (await readFile(path.join(dir, 'again.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.status, l.cached, l.estimatedCostUsd])).toEqual([['done', true, 0], ['done', true, 0], ['done', true, 0]]);
+    // A miss among hits is the one that counts: a new input is paid, and the budget holds it.
+    await writeFile(path.join(dir, 'room4.jpg'), await makeJpeg({ width: 50, height: 20 }));
+    await writeFile(path.join(dir, 'room5.jpg'), await makeJpeg({ width: 51, height: 20 }));
+    const mixed = await runCli([...args, '--force', '--max-cost', '0.05'], { cwd: dir, env });
+    expect(mixed.code).toBe(1);
+    expect(gemini.callsTo('generate')).toHaveLength(4);
+    expect(JSON.parse(mixed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ done: 4, remaining: 1, estimatedCostUsd: 0.039 });
+  });
 });

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { effectivePrompt } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import type { OutputFormat } from '../../core/images.js';
-import { parseSizeRequest } from '../../core/output-size.js';
+import { parseSizeRequest, type SizeRequest } from '../../core/output-size.js';
 import { readInputFile } from '../../core/read-input.js';
 import { localRunner } from '../../core/batch/local-runner.js';
 import { MANIFEST_FILE_NAME, openManifest } from '../../core/batch/manifest.js';
@@ -18,7 +18,8 @@ import { previewPlan } from '../../core/batch/preview.js';
 import { runBatch } from '../../core/batch/run-batch.js';
 import type { ItemContext } from '../../core/batch/run-item.js';
 import { parseLabel } from '../../core/staging/label.js';
-import { formatUsd, priceOf, type Price } from '../../core/staging/prices.js';
+import { estimateEdit } from '../../core/staging/estimate.js';
+import { billedModel, formatUsd, priceRowOf, roundUsd, type PriceRow } from '../../core/staging/prices.js';
 import { buildStagingPrompt, usesPreset } from '../../core/staging/prompt.js';
 import { parseProvider, resolveProvider } from '../../providers/registry.js';
 import type { EditOptions, ProviderKind } from '../../providers/types.js';
@@ -145,15 +146,15 @@ export async function editCommand(
     throw new FrameForgeError('usage', `Refusing to write the manifest to ${manifestPath}: it is an input.`, { subject: '--manifest' });
   }
   const maxCost = parseMaxCost(options.maxCost);
-  const price = priceOf(spec);
-  if (maxCost !== undefined && !price) {
+  const priceRow = priceRowOf(spec);
+  if (maxCost !== undefined && !priceRow) {
     throw new FrameForgeError('usage', `--max-cost needs a known price, and ${spec.id} has none in FrameForge's price table.`, { subject: '--max-cost' });
   }
-  if (options.dryRun) return dryRun(plan, options, io, price);
+  const size = options.size !== undefined ? parseSizeRequest(options.size, '--size') : undefined;
+  if (options.dryRun) return dryRun(plan, options, io, { row: priceRow, ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels });
 
   const resolved = await resolveProvider(provider, config, {}, { audience: 'cli' });
   const seed = parseSeed(options.seed);
-  const size = options.size !== undefined ? parseSizeRequest(options.size, '--size') : undefined;
   const editOptions: EditOptions = {
     ...(options.aspectRatio ? { aspectRatio: options.aspectRatio.trim() } : {}),
     ...(size ? { size } : {}),
@@ -166,6 +167,19 @@ export async function editCommand(
     (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
   );
   const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
+  // --max-cost: each provider call reserves its estimate just before it is made (a cache hit
+  // reserves nothing); one that would pass the budget is not made, and nothing after it starts.
+  let committed = 0;
+  const reserve = (usd: number | undefined, input: string): void => {
+    if (maxCost === undefined) return;
+    if (usd === undefined) {
+      throw new FrameForgeError('budget_exceeded', `Not started: the price of editing ${input} at this size is unknown, so --max-cost cannot hold.`, { subject: '--max-cost' });
+    }
+    if (committed + usd > maxCost + 1e-9) {
+      throw new FrameForgeError('budget_exceeded', `Not started: ${input} would take the estimated cost past --max-cost ${formatUsd(maxCost)}.`, { subject: '--max-cost' });
+    }
+    committed += usd;
+  };
   const run = localRunner(resolved, config, {
     ...(prompt !== undefined ? { prompt } : {}),
     references,
@@ -174,21 +188,10 @@ export async function editCommand(
     ...(label ? { label } : {}),
     ...(options.compare ? { compare: true } : {}),
     ...(options.cache === false ? { cache: false } : {}),
+    ...(maxCost !== undefined ? { reserve } : {}),
   });
-  // --max-cost: each edit reserves its estimate as it starts; one that would pass the budget is not started.
-  let committed = 0;
-  const budgeted: typeof run =
-    maxCost === undefined || !price
-      ? run
-      : (request) => {
-          if (committed + price.usd > maxCost + 1e-9) {
-            throw new FrameForgeError('budget_exceeded', `Not started: ${request.item.input} would take the estimated cost past --max-cost ${formatUsd(maxCost)}.`, { subject: '--max-cost' });
-          }
-          committed += price.usd;
-          return run(request);
-        };
   const ctx: ItemContext = {
-    run: budgeted,
+    run,
     ...(format ? { format } : {}),
     force: Boolean(options.force),
     cwd: io.cwd,
@@ -210,7 +213,6 @@ export async function editCommand(
       concurrency,
       prompt: effectivePrompt(prompt, config),
       provider: { id: resolved.provider.id, model: resolved.provider.model },
-      ...(price ? { estimatedCostUsd: price.usd } : {}),
     });
     if (overBudget) io.stderr.write(`Stopped at --max-cost ${formatUsd(maxCost ?? 0)}: ${summary.remaining.length} not started.\n`);
     if (summary.interrupted) return 130;
@@ -223,27 +225,40 @@ export async function editCommand(
   }
 }
 
-/** Lists what a run would do, calling no provider and writing nothing. */
-async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO, price: Price | undefined): Promise<number> {
+interface DryRunPricing {
+  row: PriceRow | undefined;
+  kind: ProviderKind;
+  model: string;
+  size: SizeRequest;
+  maxInputPixels: number;
+}
+
+/** Lists what a run would do, with its estimated cost, calling no provider and writing nothing. */
+async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO, pricing: DryRunPricing): Promise<number> {
   const counts = { edit: 0, skip: 0 };
   for (const file of plan.ignored) {
     if (options.json) writeJson(io, { event: 'skipped', input: file.input, reason: file.reason });
     else io.stderr.write(`skipped ${file.input}: ${file.reason}\n`);
   }
+  let total = 0;
   for (const { item, action, redo } of await previewPlan(plan, { cwd: io.cwd, force: Boolean(options.force) })) {
     counts[action]++;
+    const usd = action === 'edit' && pricing.row ? await estimateEdit(path.resolve(io.cwd, item.input), pricing) : undefined;
+    if (usd !== undefined) total += usd;
     const note = action === 'skip' ? ' (output exists: skipped)' : redo !== undefined ? ` (redo: ${redo})` : '';
-    if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action });
+    if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action, ...(usd !== undefined ? { estimatedCostUsd: roundUsd(usd) } : {}) });
     else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
   }
-  const estimate = price ? counts.edit * price.usd : undefined;
+  const estimate = pricing.row ? roundUsd(total) : undefined;
   if (options.json) {
-    writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length, ...(estimate !== undefined ? { estimatedCostUsd: Math.round(estimate * 1e6) / 1e6 } : {}) });
+    writeJson(io, { event: 'summary', dryRun: true, total: plan.items.length, ...counts, ignored: plan.ignored.length, ...(estimate !== undefined ? { estimatedCostUsd: estimate } : {}) });
   } else {
     io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} ignored. Nothing was called or written.\n`);
+    const row = pricing.row;
+    const each = row && typeof row.usd === 'number' ? `${counts.edit} x ${formatUsd(row.usd)}; ` : '';
     io.stderr.write(
-      price
-        ? `Estimated cost: ${formatUsd(estimate!)} (${counts.edit} x ${formatUsd(price.usd)}; price from ${price.source}, checked ${price.checked}).\n`
+      row
+        ? `Estimated cost: ${formatUsd(estimate!)} (${each}price from ${row.source}, checked ${row.checked}).\n`
         : 'Estimated cost: unknown (no price for this model in FrameForge\'s table).\n',
     );
   }

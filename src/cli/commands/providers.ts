@@ -1,6 +1,6 @@
 /** `frameforge providers`: which providers exist, which are ready, which is the default. */
 import { loadConfig } from '../../core/config.js';
-import { priceOf } from '../../core/staging/prices.js';
+import { priceRowOf, pricesBySize } from '../../core/staging/prices.js';
 import { listProviders, parseProvider } from '../../providers/registry.js';
 import { colors, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
@@ -11,8 +11,12 @@ export async function providersCommand(options: { json?: boolean }, globals: Glo
   if (options.json) {
     // The price of one edit where FrameForge's table knows it (src/core/staging/prices.ts).
     const priced = providers.map((p) => {
-      const price = priceOf(parseProvider(p.id, config));
-      return price ? { ...p, price: { usd: price.usd, per: 'image', source: price.source, checked: price.checked } } : p;
+      const row = priceRowOf(parseProvider(p.id, config));
+      if (!row) return p;
+      // usd: the 1K (or only) figure; bySize: each size's, where known.
+      const bySize = pricesBySize(row);
+      const usd = typeof row.usd === 'number' ? row.usd : bySize['1K'];
+      return { ...p, price: { ...(usd !== undefined ? { usd } : {}), bySize, per: 'image', source: row.source, checked: row.checked } };
     });
     writeJson(io, { default: config.defaultProvider, providers: priced });
     return 0;

@@ -30,6 +30,8 @@ export interface BatchSummary {
   interrupted: boolean;
   manifest?: string;
   durationMs: number;
+  /** Estimated dollars the edits of this run cost (cache hits count 0); absent when the price is unknown. */
+  estimatedCostUsd?: number;
 }
 
 export interface BatchReporter {

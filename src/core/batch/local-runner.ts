@@ -13,6 +13,8 @@ export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label'
   prompt?: string;
   references: readonly ImageInput[];
   options: EditOptions;
+  /** `--max-cost`: told the estimate of each provider call before it is made (see EditJob.reserve); may throw. */
+  reserve?: (usd: number | undefined, input: string) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
         ...(job.cache === false ? { cache: false } : {}),
         signal: request.signal,
         onRetry: request.onRetry,
+        ...(job.reserve ? { reserve: (usd: number | undefined) => job.reserve!(usd, request.item.input) } : {}),
       },
       config,
     );

@@ -9,6 +9,7 @@ import type { BatchReporter, BatchSummary, ItemRef } from './events.js';
 import type { Manifest, ManifestLine } from './manifest.js';
 import type { Plan } from './plan.js';
 import { runItem, type ItemContext } from './run-item.js';
+import { roundUsd } from '../staging/prices.js';
 import { runPool } from './run-pool.js';
 
 export interface BatchRun {
@@ -21,8 +22,6 @@ export interface BatchRun {
   prompt: string;
   /** The provider chosen, for the start line and the manifest lines of items it never saw. */
   provider: { id: string; model: string };
-  /** The estimated price of one edit, recorded per item in the manifest. */
-  estimatedCostUsd?: number;
 }
 
 export interface BatchOutcome {
@@ -75,6 +74,8 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
   const counts = { done: 0, skipped: 0, failed: 0, cancelled: 0 };
   const cancelled: ItemRef[] = [];
   const overBudget: ItemRef[] = [];
+  // What the edits done cost (cache hits count 0); undefined while no price is known.
+  let cost: number | undefined;
 
   const { notStarted } = await runPool(
     plan.items,
@@ -83,8 +84,9 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
       const result = await runItem(item, ctx);
       if (result.status === 'done') {
         counts.done++;
+        if (result.costUsd !== undefined) cost = (cost ?? 0) + result.costUsd;
         const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
-        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(run.estimatedCostUsd !== undefined ? { estimatedCostUsd: run.estimatedCostUsd } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
+        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(result.costUsd !== undefined ? { estimatedCostUsd: result.costUsd } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
         reporter.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
       } else if (result.status === 'skipped') {
         counts.skipped++;
@@ -129,6 +131,7 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
     interrupted: ctx.signal.aborted,
     ...(run.manifestPath !== undefined ? { manifest: run.manifestPath } : {}),
     durationMs: Math.round(performance.now() - started),
+    ...(cost !== undefined ? { estimatedCostUsd: roundUsd(cost) } : {}),
   };
   reporter.finish(summary);
   return { summary, errors, ...(configError ? { configError } : {}), ...(overBudget.length > 0 ? { overBudget: true } : {}) };

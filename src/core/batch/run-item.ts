@@ -18,7 +18,7 @@ import { checkExistingOutput } from './existing-output.js';
 export type EditItem = ItemRef;
 
 /** What a runner hands back: the result bytes and what the report and manifest say about them. */
-export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'> & { cached?: boolean };
+export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'> & { cached?: boolean; costUsd?: number };
 
 export interface ItemRunRequest {
   item: EditItem;
@@ -40,6 +40,8 @@ export type ItemResult =
       mock: boolean;
       /** Answered by the result cache: no provider call. */
       cached?: boolean;
+      /** Estimated dollars paid for the edit (0 for a cache hit); undefined when the price is unknown. */
+      costUsd?: number;
       fallback?: string;
       warnings: string[];
       attempts: number;
@@ -98,6 +100,7 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
       model: outcome.model,
       mock: outcome.mock,
       ...(outcome.cached ? { cached: true } : {}),
+      ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
       ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
       warnings: replaced ? [`replaced ${item.output}: ${replaced}`, ...outcome.warnings] : outcome.warnings,
       attempts: outcome.attempts,
