@@ -118,4 +118,30 @@ describe('result cache', () => {
     expect((await cache.get('a'.repeat(64)))?.data[0]).toBe(1);
     expect((await cache.get('c'.repeat(64)))?.data[0]).toBe(3);
   });
+
+  test('eviction lists the folder only when the tracked total crosses the limit, then trims below it', async () => {
+    const dir = await tempDir('ff-cache-');
+    const cache = new ResultCache(dir, 9000);
+    const entry = (fill: number, size = 1000) => ({ data: Buffer.alloc(size, fill), mimeType: 'image/png', warnings: [] });
+    const key = (c: string) => c.repeat(64);
+    const file = (c: string) => path.join(dir, c.repeat(2), `${key(c)}.ffc`);
+    await cache.put(key('a'), entry(1));
+    // Another process adds a big, old entry the cache has not seen: together they are over the limit.
+    const other = new ResultCache(dir, 1_000_000);
+    await other.put(key('f'), entry(9, 9000));
+    const now = Date.now() / 1000;
+    await utimes(file('f'), now - 1000, now - 1000);
+    await utimes(file('a'), now - 500, now - 500);
+    // This write keeps the tracked total (about 2 KB) under 9 KB: no listing, so nothing is evicted yet.
+    await cache.put(key('b'), entry(2));
+    expect(await entries(dir)).toHaveLength(3);
+    // Writes that take the tracked total past the limit list the folder and evict oldest first
+    // (f, then a) until it is under 90% of the limit.
+    await utimes(file('b'), now - 100, now - 100);
+    await cache.put(key('c'), entry(3, 6950));
+    expect((await entries(dir)).sort()).toEqual([path.join('bb', `${key('b')}.ffc`), path.join('cc', `${key('c')}.ffc`)]);
+    expect(await cache.get(key('f'))).toBeUndefined();
+    expect(await cache.get(key('a'))).toBeUndefined();
+    expect((await cache.get(key('c')))?.data[0]).toBe(3);
+  });
 });

@@ -8,7 +8,12 @@
  * One file per entry (`<dir>/<key[0..2]>/<key>.ffc`: a 4-byte length, a JSON
  * header, the image bytes), written atomically, so a reader never sees half an
  * entry. Least recently used goes first: a hit touches the file's mtime, and
- * after each write the folder is trimmed, oldest mtime first, to the limit.
+ * when the folder grows past the limit it is trimmed, oldest mtime first.
+ * Trimming lists the whole folder, so it is not done on every write: the
+ * cache keeps a running total of the folder's bytes (learnt by one listing at
+ * its first write, then grown by each write) and trims only when that total
+ * crosses the limit, then down to LOW_WATER of it, so the next listing is
+ * many writes away. Entries other processes add are seen at that listing.
  * The cache never fails an edit: an unreadable entry is a miss, a failed write
  * a warning.
  */
@@ -27,6 +32,8 @@ export interface CachedResult {
 
 const SUFFIX = '.ffc';
 const FORMAT_VERSION = 1;
+/** A trim leaves the folder at this share of the limit, so writes after it add up before the next listing. */
+const LOW_WATER = 0.9;
 
 /** The cache key: a hash of a canonical JSON of the parts (object keys sorted, so option order does not matter). */
 export function cacheKey(parts: Record<string, unknown>): string {
@@ -51,6 +58,8 @@ export function sha256(data: Buffer): string {
 export class ResultCache {
   private trimming: Promise<void> | undefined;
   private trimAgain = false;
+  /** The folder's bytes as this process knows them; undefined until the first write lists it. */
+  private tracked: number | undefined;
 
   constructor(
     readonly dir: string,
@@ -89,11 +98,16 @@ export class ResultCache {
     length.writeUInt32BE(header.length, 0);
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, Buffer.concat([length, header, data]), { overwrite: true });
-    await this.trim();
+    const bytes = Buffer.concat([length, header, data]);
+    await writeFileAtomic(file, bytes, { overwrite: true });
+    // The first write learns the folder's size; later ones add to it (an overwrite counts twice: that
+    // only brings the next trim, which recounts, a little forward).
+    if (this.tracked === undefined) this.tracked = await this.listedTotal();
+    else this.tracked += bytes.length;
+    if (this.tracked > this.maxBytes) await this.trim();
   }
 
-  /** Evicts least recently used entries until the folder fits; one trim at a time per cache. */
+  /** Evicts least recently used entries until the folder is under LOW_WATER of the limit; one trim at a time per cache. */
   trim(): Promise<void> {
     if (this.trimming) {
       this.trimAgain = true;
@@ -110,7 +124,11 @@ export class ResultCache {
     return this.trimming;
   }
 
-  private async trimOnce(): Promise<void> {
+  private async listedTotal(): Promise<number> {
+    return (await this.list()).reduce((sum, e) => sum + e.size, 0);
+  }
+
+  private async list(): Promise<{ file: string; size: number; used: number }[]> {
     const names = await readdir(this.dir, { recursive: true }).catch(() => [] as string[]);
     const entries = (
       await Promise.all(
@@ -123,14 +141,22 @@ export class ResultCache {
           }),
       )
     ).filter((e) => e !== undefined);
+    return entries;
+  }
+
+  private async trimOnce(): Promise<void> {
+    const entries = await this.list();
     let total = entries.reduce((sum, e) => sum + e.size, 0);
-    if (total <= this.maxBytes) return;
-    entries.sort((a, b) => a.used - b.used);
-    for (const entry of entries) {
-      if (total <= this.maxBytes) break;
-      await unlink(entry.file).catch(() => undefined);
-      total -= entry.size;
+    if (total > this.maxBytes) {
+      const target = this.maxBytes * LOW_WATER;
+      entries.sort((a, b) => a.used - b.used);
+      for (const entry of entries) {
+        if (total <= target) break;
+        await unlink(entry.file).catch(() => undefined);
+        total -= entry.size;
+      }
     }
+    this.tracked = total;
   }
 }
 
