@@ -13,7 +13,6 @@
  */
 import type { Redis } from 'ioredis';
 import type { ProviderKeys } from '../providers/registry.js';
-import type { EditOptions } from '../providers/types.js';
 import { openKeys, sealKeys } from './key-box.js';
 import type { JobInput, JobRecord, JobResult } from './types.js';
 
@@ -35,17 +34,17 @@ if status == 'succeeded' or status == 'failed' or status == 'cancelled' then ret
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
-interface InputMeta {
+/**
+ * A job's input without its bytes: every JobInput field but `images` (names
+ * here, bytes in the hash) and `keys` (sealed). Spread from the input rather
+ * than listed field by field, so a field added to JobInput is carried without
+ * anyone remembering this file (a listed copy once dropped `label`).
+ */
+type InputMeta = Omit<JobInput, 'images' | 'keys'> & {
   names: string[];
-  prompt?: string;
-  provider?: string;
-  disclosure?: boolean;
-  /** `size`, `aspectRatio` (plain strings). */
-  options?: EditOptions;
-  serverKeys?: boolean;
   /** Sealed with JOB_KEY_SECRET (key-box.ts); never plain. */
   keys?: string;
-}
+};
 
 export class RedisJobStore {
   constructor(
@@ -56,18 +55,15 @@ export class RedisJobStore {
 
   /** Writes the record and the input in one transaction, both with the TTL. */
   async create(record: JobRecord, input: JobInput): Promise<void> {
-    const hasKeys = Boolean(input.keys && (input.keys.google || input.keys.fal));
+    const { images, keys, ...rest } = input;
+    const hasKeys = Boolean(keys && (keys.google || keys.fal));
     const meta: InputMeta = {
-      names: input.images.map((image) => image.name),
-      ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
-      ...(input.provider !== undefined ? { provider: input.provider } : {}),
-      ...(input.disclosure !== undefined ? { disclosure: input.disclosure } : {}),
-      ...(input.options && Object.keys(input.options).length ? { options: input.options } : {}),
-      ...(input.serverKeys !== undefined ? { serverKeys: input.serverKeys } : {}),
-      ...(hasKeys ? { keys: sealKeys(input.keys as ProviderKeys, this.keySecret!, record.id) } : {}),
+      ...rest,
+      names: images.map((image) => image.name),
+      ...(hasKeys ? { keys: sealKeys(keys as ProviderKeys, this.keySecret!, record.id) } : {}),
     };
     const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta)];
-    input.images.forEach((image, i) => fields.push(`img${i}`, image.data));
+    images.forEach((image, i) => fields.push(`img${i}`, image.data));
     await this.redis
       .multi()
       .set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs)
@@ -100,15 +96,11 @@ export class RedisJobStore {
     const hash = await this.redis.hgetallBuffer(inputKey(id));
     const metaRaw = hash.meta;
     if (!metaRaw) return undefined;
-    const meta = JSON.parse(metaRaw.toString('utf8')) as InputMeta;
+    const { names, keys, ...rest } = JSON.parse(metaRaw.toString('utf8')) as InputMeta;
     return {
-      images: meta.names.map((name, i) => ({ name, data: hash[`img${i}`] ?? Buffer.alloc(0) })),
-      ...(meta.prompt !== undefined ? { prompt: meta.prompt } : {}),
-      ...(meta.provider !== undefined ? { provider: meta.provider } : {}),
-      ...(meta.disclosure !== undefined ? { disclosure: meta.disclosure } : {}),
-      ...(meta.options ? { options: meta.options } : {}),
-      ...(meta.serverKeys !== undefined ? { serverKeys: meta.serverKeys } : {}),
-      ...(meta.keys ? { keys: openKeys(meta.keys, this.keySecret, id) } : {}),
+      ...rest,
+      images: names.map((name, i) => ({ name, data: hash[`img${i}`] ?? Buffer.alloc(0) })),
+      ...(keys ? { keys: openKeys(keys, this.keySecret, id) } : {}),
     };
   }
 

@@ -24,6 +24,7 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
         ...(input.prompt !== undefined ? { prompt: input.prompt } : {}),
         disclosure: input.disclosure ?? true,
         ...(input.label ? { label: input.label } : {}),
+        ...(input.cache === false ? { cache: false } : {}),
         ...(input.options ? { options: input.options } : {}),
         signal,
       },

@@ -14,7 +14,10 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** What a job edits and how: the same fields as POST /api/edit. */
+/**
+ * What a job edits and how: the same fields as POST /api/edit. Plain JSON
+ * besides the image bytes: the Redis store carries every field as it is.
+ */
 export interface JobInput {
   /** The image to edit first, then references. */
   readonly images: readonly ImageInput[];
@@ -25,6 +28,8 @@ export interface JobInput {
   readonly disclosure?: boolean;
   /** A visible label drawn into the result. */
   readonly label?: LabelOptions;
+  /** Use the result cache (CACHE_DIR); false as the form's `cache=false`. */
+  readonly cache?: boolean;
   /** `size`, `aspectRatio`: as the form fields `size` and `aspect_ratio`. */
   readonly options?: EditOptions;
   /** Keys brought by the request; they are used for this job only. */

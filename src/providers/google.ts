@@ -19,6 +19,7 @@ import { nearestRatio, TIER_EDGE } from '../core/output-size.js';
 import { mapGeminiError } from './gemini-errors.js';
 import { geminiModelOrDefault, type GeminiModel } from './gemini-models.js';
 import { extractImage } from './gemini-response.js';
+import { checkGeminiOptions } from './option-checks.js';
 import { scrubSecret } from './provider-errors.js';
 import { guardedFetch } from './sdk-fetch.js';
 import type { EditContext, EditOptions, EditRequest, EditResult, ProbeResult, Provider } from './types.js';
@@ -29,15 +30,6 @@ export interface GoogleProviderOptions {
   apiKey: string;
   apiVersion: string;
   baseUrl?: string;
-}
-
-/** Refuses an `--aspect-ratio` the model does not list, naming those it does. */
-export function checkGeminiOptions(row: GeminiModel, id: string, options: EditOptions): void {
-  const asked = options.aspectRatio;
-  if (asked === undefined || asked === 'auto' || row.aspectRatios.includes(asked)) return;
-  throw new FrameForgeError('invalid_option', `${id} (${row.id}) does not take the aspect ratio "${asked}". Valid: auto, ${row.aspectRatios.join(', ')}.`, {
-    subject: 'aspect-ratio',
-  });
 }
 
 /** The `imageSize` to send: the tier when the model has it, else the largest it has below, else none. */

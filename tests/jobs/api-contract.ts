@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { postEdit, form, jpeg } from '../server/helpers.js';
 import type { Settings } from '../../src/core/settings.js';
+import type { ServeOptions } from '../../src/server/serve.js';
+import { resolveProvider } from '../../src/providers/registry.js';
+import type { EditRequest } from '../../src/providers/types.js';
 import { getJob, poll, submit, waitFor } from './job-client.js';
 
 export interface Started {
@@ -13,10 +16,10 @@ export interface Started {
   close(): Promise<void>;
 }
 
-export type StartJobsServer = (settings?: Partial<Settings>) => Promise<Started>;
+export type StartJobsServer = (settings?: Partial<Settings>, options?: Partial<ServeOptions>) => Promise<Started>;
 
-async function withServer<T>(start: StartJobsServer, settings: Partial<Settings>, fn: (url: string) => Promise<T>): Promise<T> {
-  const server = await start(settings);
+async function withServer<T>(start: StartJobsServer, settings: Partial<Settings>, fn: (url: string) => Promise<T>, options: Partial<ServeOptions> = {}): Promise<T> {
+  const server = await start(settings, options);
   try {
     return await fn(server.url);
   } finally {
@@ -135,6 +138,69 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
         expect(view.id).toBe(id);
         expect(JSON.stringify(view)).not.toContain('token');
       });
+    });
+
+    it('refuses an aspect ratio the model does not take exactly as /api/edit does, before anything is queued', async () => {
+      // Every provider the job runner resolves is recorded: a queued job would show up here.
+      const resolved: string[] = [];
+      const observe: typeof resolveProvider = (requested, ...rest) => {
+        resolved.push(String(requested));
+        return resolveProvider(requested, ...rest);
+      };
+      // One job at a time, first in first out: had the refused job been queued, it would run before the next one.
+      await withServer(start, { jobConcurrency: 1, googleApiKey: 'gk-never-sent', falKey: 'fk-never-sent' }, async (url) => {
+        const image = await jpeg(90, 60);
+        for (const [provider, ratio] of [['google', '7:3'], ['fal:fal-ai/nano-banana-2/edit', '2:7']] as const) {
+          const fields = { provider, aspect_ratio: ratio, prompt: 'stage it' };
+          const job = await fetch(`${url}/api/jobs`, { method: 'POST', body: form([['images', image, 'room.jpg']], fields) });
+          const edit = await postEdit(url, form([['images', image, 'room.jpg']], fields));
+          expect(job.status, provider).toBe(400);
+          expect(edit.status, provider).toBe(400);
+          const body = (await job.json()) as { code: string; detail: string };
+          expect(body).toEqual(await edit.json());
+          expect(body.code).toBe('invalid_option');
+          expect(body.detail).toContain(`"${ratio}"`);
+          expect(body.detail).toMatch(/Valid: .*16:9/);
+        }
+        resolved.length = 0; // /api/edit resolved its providers above; from here on only jobs resolve
+        const { id } = await submit(url, { provider: 'mock' });
+        await waitFor(url, id, ['succeeded']);
+        expect(resolved).toEqual(['mock']);
+      }, { resolveProvider: observe });
+    });
+
+    it('carries every edit field of the form: the result equals /api/edit\'s, and the model got the same request', async () => {
+      const requests: EditRequest[] = [];
+      const observe: typeof resolveProvider = async (...args) => {
+        const out = await resolveProvider(...args);
+        const { provider } = out;
+        return { ...out, provider: { ...provider, edit: (request, context) => (requests.push(request), provider.edit(request, context)) } };
+      };
+      await withServer(start, {}, async (url) => {
+        const image = await jpeg(120, 80);
+        const fields = {
+          provider: 'mock', prompt: 'add a reading lamp', room: 'living-room', style: 'scandinavian',
+          label: 'Virtually staged', label_position: 'top-left', disclosure: 'false', cache: 'false', size: '2K', aspect_ratio: '3:2',
+        };
+        const accepted = await submit(url, fields, image);
+        await waitFor(url, accepted.id, ['succeeded']);
+        const fromJob = Buffer.from(await (await fetch(`${url}${accepted.result_url}`)).arrayBuffer());
+        const direct = await postEdit(url, form([['images', image, 'room.jpg']], fields));
+        expect(direct.status).toBe(200);
+        const fromEdit = Buffer.from(await direct.arrayBuffer());
+        // A dropped label or disclosure changes the bytes (drawn pixels, the XMP packet).
+        expect(fromJob.equals(fromEdit)).toBe(true);
+        expect(fromJob.includes(Buffer.from('DigitalSourceType'))).toBe(false);
+        const plain = await postEdit(url, form([['images', image, 'room.jpg']], { provider: 'mock' }));
+        expect(Buffer.from(await plain.arrayBuffer()).equals(fromJob)).toBe(false);
+        // What reached the model: the prompt built from room, style and prompt, the size and the ratio.
+        expect(requests).toHaveLength(3); // the job, the same form to /api/edit, the plain one
+        expect(requests[0]!.prompt).toBe(requests[1]!.prompt);
+        expect(requests[0]!.prompt).toMatch(/reading lamp/);
+        expect(requests[0]!.prompt).toMatch(/scandinavian/i);
+        expect(requests[0]!.options).toEqual(requests[1]!.options);
+        expect(requests[0]!.options).toMatchObject({ aspectRatio: '3:2', output: { tier: '2K', asked: true } });
+      }, { resolveProvider: observe });
     });
 
     it('refuses a bad submission at once: no image, an invalid provider id', async () => {

@@ -2,4 +2,4 @@
 import { jobsApiContract } from './api-contract.js';
 import { startServer } from '../server/helpers.js';
 
-jobsApiContract('embedded', (settings = {}) => startServer({ logLevel: 'warn', ...settings }));
+jobsApiContract('embedded', (settings = {}, options = {}) => startServer({ logLevel: 'warn', ...settings }, options));

@@ -12,4 +12,4 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-jobsApiContract('BullMQ on Redis', (settings = {}) => startServer({ logLevel: 'warn', redisUrl: redis.url, ...settings }));
+jobsApiContract('BullMQ on Redis', (settings = {}, options = {}) => startServer({ logLevel: 'warn', redisUrl: redis.url, ...settings }, options));

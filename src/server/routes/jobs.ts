@@ -9,6 +9,7 @@ import { FrameForgeError } from '../../core/errors.js';
 import { isJobId } from '../../jobs/job-id.js';
 import { publicRecord } from '../../jobs/records.js';
 import type { JobQueue, JobRecord } from '../../jobs/types.js';
+import { checkOptionsFor } from '../../providers/option-checks.js';
 import { keyFor, missingKeyError, parseProvider } from '../../providers/registry.js';
 import { sendJson } from '../compress.js';
 import type { MultipartLimits } from '../multipart.js';
@@ -50,13 +51,16 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
   return async (ctx) => {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, options: editOptions } = await readEditForm(req, options);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, options);
     const requested = provider?.trim() || config.defaultProvider;
     const spec = parseProvider(requested, config);
     // The embedded queue runs with this config, so a missing key is known now, not after the wait.
     const serverKeys = !config.requireClientKeys;
     const key = serverKeys ? keyFor(spec.kind, config, keys) : spec.kind === 'google' ? keys.google : keys.fal;
     if (jobs.backend === 'memory' && spec.kind !== 'mock' && !key && !config.devMode) throw missingKeyError(spec.kind, spec.id, !serverKeys);
+    // What /api/edit refuses (an aspect ratio the model lacks) is refused here, before anything is queued.
+    // Not when DEV_MODE will answer with the mock for want of a key: /api/edit accepts that too.
+    if (spec.kind !== 'mock' && (key || !config.devMode)) checkOptionsFor(spec, editOptions);
     const record = await jobs.submit({
       images: [image, ...references],
       provider: spec.id,
@@ -64,6 +68,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
       serverKeys,
       disclosure,
       ...(label ? { label } : {}),
+      ...(cache ? {} : { cache: false }),
       options: editOptions,
       ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
