@@ -62,6 +62,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--dry-run', 'list what would be edited and where it would go; call nothing')
     .option('-f, --force', 'overwrite outputs that already exist')
     .option('--json', 'machine-readable output only: one JSON line per event')
+    .option('--queue [redis-url]', 'queue every edit on this Redis (default REDIS_URL) for `frameforge worker`s anywhere, and collect the results here')
     .addHelpText(
       'after',
       `
@@ -70,6 +71,7 @@ Examples:
   frameforge edit room.jpg -p "Add a grey sofa" --provider fal:fal-ai/nano-banana-2/edit -o staged.jpg
   frameforge edit room.jpg --provider nano-banana-pro --size 4K
   frameforge edit listings/ -o staged/ --recursive --concurrency 4
+  frameforge edit listings/ -o staged/ --queue redis://10.0.0.5:6379
   frameforge edit room.jpg --with sofa.png -p "Place this sofa against the left wall"
   frameforge edit living.jpg --room living-room --style scandinavian -p "add a piano"`,
     )

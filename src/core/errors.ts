@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   not_ready: { status: 409, exit: 1, retryable: true },
   job_cancelled: { status: 410, exit: 1 },
   job_keys_need_secret: { status: 400, exit: 2 },
+  /** `--queue`'s Redis does not answer: nothing was queued. */
+  queue_unreachable: { status: 503, exit: 2 },
 
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },

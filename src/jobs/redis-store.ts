@@ -6,7 +6,7 @@
  *
  *   frameforge:job:<id>          the record (JSON)
  *   frameforge:job:<id>:input    meta (JSON, keys sealed) + img0..imgN
- *   frameforge:job:<id>:result   meta (JSON) + data
+ *   frameforge:job:<id>:result   meta (JSON) + data (+ compare)
  *   frameforge:job:<id>:cancel   set when a cancel was asked for
  *   frameforge:job-events        channel: every record change
  *   frameforge:job-cancels       channel: ids to abort wherever they run
@@ -109,14 +109,15 @@ export class RedisJobStore {
   }
 
   async saveResult(id: string, result: JobResult): Promise<void> {
-    const { data, ...meta } = result;
-    await this.redis.multi().hset(resultKey(id), 'meta', JSON.stringify(meta), 'data', data).pexpire(resultKey(id), this.ttlMs).exec();
+    const { data, compare, ...meta } = result;
+    const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta), 'data', data, ...(compare ? ['compare', compare] : [])];
+    await this.redis.multi().hset(resultKey(id), ...fields).pexpire(resultKey(id), this.ttlMs).exec();
   }
 
   async result(id: string): Promise<JobResult | undefined> {
-    const [metaRaw, data] = await this.redis.hmgetBuffer(resultKey(id), 'meta', 'data');
+    const [metaRaw, data, compare] = await this.redis.hmgetBuffer(resultKey(id), 'meta', 'data', 'compare');
     if (!metaRaw || !data) return undefined;
-    return { ...(JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data'>), data };
+    return { ...(JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data' | 'compare'>), data, ...(compare ? { compare } : {}) };
   }
 
   async requestCancel(id: string): Promise<void> {

@@ -26,6 +26,9 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
         ...(input.label ? { label: input.label } : {}),
         ...(input.cache === false ? { cache: false } : {}),
         ...(input.options ? { options: input.options } : {}),
+        ...(input.format ? { format: input.format } : {}),
+        ...(input.compare ? { compare: true } : {}),
+        ...(input.cache === false ? { cache: false } : {}),
         signal,
       },
       config,
@@ -36,6 +39,13 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
       providerId: outcome.providerId,
       mock: outcome.mock,
       ...(outcome.fallback ? { fallback: outcome.fallback } : {}),
+      model: outcome.model,
+      attempts: outcome.attempts,
+      warnings: outcome.warnings,
+      ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+      ...(outcome.cached ? { cached: true } : {}),
+      ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+      ...(outcome.compare ? { compare: outcome.compare } : {}),
     };
   };
 }

@@ -5,6 +5,7 @@
  * restart) and BullMQ on Redis (shared by any number of servers and workers).
  */
 import type { ImageInput } from '../core/edit.js';
+import type { OutputFormat } from '../core/images.js';
 import type { LabelOptions } from '../core/staging/label.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { ProviderKeys } from '../providers/registry.js';
@@ -32,6 +33,12 @@ export interface JobInput {
   readonly cache?: boolean;
   /** `size`, `aspectRatio`: as the form fields `size` and `aspect_ratio`. */
   readonly options?: EditOptions;
+  /** The result's format; the input's by default (a `--queue` batch sets it as a local batch would). */
+  readonly format?: OutputFormat;
+  /** Also make the before/after image (`--compare`): JobResult.compare. */
+  readonly compare?: boolean;
+  /** Use the worker's result cache (on unless false). */
+  readonly cache?: boolean;
   /** Keys brought by the request; they are used for this job only. */
   readonly keys?: ProviderKeys;
   /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */
@@ -71,6 +78,17 @@ export interface JobResult {
   readonly providerId: string;
   readonly mock: boolean;
   readonly fallback?: 'mock';
+  /** What a `--queue` batch records per item, as a local batch does (older results lack them). */
+  readonly model?: string;
+  /** Provider calls the edit took (retries included; 0 when the cache answered). */
+  readonly attempts?: number;
+  readonly warnings?: readonly string[];
+  readonly requestId?: string;
+  readonly cached?: boolean;
+  /** Estimated US dollars the edit cost (0 for a cache hit or the mock); undefined when unknown. */
+  readonly costUsd?: number;
+  /** The before/after JPEG, when the job asked for it. */
+  readonly compare?: Buffer;
 }
 
 export interface JobQueue {

@@ -1,8 +1,9 @@
 /**
  * `frameforge edit`: wiring. Reads the options, plans where each input's
  * result goes (core/batch/plan.ts), and hands the plan to the batch loop
- * (core/batch/run-batch.ts) with the local item runner (the core edit in
- * this process) and a reporter that speaks to the terminal or as JSON.
+ * (core/batch/run-batch.ts) with an item runner (the core edit in this
+ * process, or with --queue a job for `frameforge worker`s: edit-queue.ts) and
+ * a reporter that speaks to the terminal or as JSON.
  */
 import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.js';
@@ -12,6 +13,8 @@ import type { OutputFormat } from '../../core/images.js';
 import { parseSizeRequest, type SizeRequest } from '../../core/output-size.js';
 import { readInputFile } from '../../core/read-input.js';
 import { localRunner } from '../../core/batch/local-runner.js';
+import { queueRunner } from '../../core/batch/queue-runner.js';
+import { redisWhere } from '../../jobs/reach-redis.js';
 import { MANIFEST_FILE_NAME, openManifest } from '../../core/batch/manifest.js';
 import { planBatch, type Plan } from '../../core/batch/plan.js';
 import { previewPlan } from '../../core/batch/preview.js';
@@ -26,6 +29,7 @@ import type { EditOptions, ProviderKind } from '../../providers/types.js';
 import { isInteractive, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 import { createProgress } from '../progress.js';
+import { openQueue, queueUrlOf, resolveForQueue } from './edit-queue.js';
 
 export interface EditCommandOptions {
   prompt?: string;
@@ -55,6 +59,8 @@ export interface EditCommandOptions {
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
+  /** `--queue <redis-url>`, or `--queue` alone (true) for REDIS_URL. */
+  queue?: string | boolean;
 }
 
 /**
@@ -65,6 +71,8 @@ export interface EditCommandOptions {
  */
 export const DEFAULT_CONCURRENCY: Record<ProviderKind, number> = { mock: 8, google: 4, fal: 4 };
 const MAX_CONCURRENCY = 64;
+/** With --queue, --concurrency bounds the jobs queued at once (each holds its input in memory here until it ends). */
+const MAX_QUEUED = 10_000;
 
 function normalizeFormat(value: string | undefined): OutputFormat | undefined {
   if (value === undefined) return undefined;
@@ -77,11 +85,11 @@ function parseSeed(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-export function parseConcurrency(value: string | undefined, kind: ProviderKind): number {
+export function parseConcurrency(value: string | undefined, kind: ProviderKind, max = MAX_CONCURRENCY): number {
   if (value === undefined) return DEFAULT_CONCURRENCY[kind];
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
-    throw new FrameForgeError('usage', `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${value}".`, {
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new FrameForgeError('usage', `--concurrency must be a whole number from 1 to ${max}, got "${value}".`, {
       subject: '--concurrency',
     });
   }
@@ -138,9 +146,14 @@ export async function editCommand(
   const label = parseLabel(options.label, options.labelPosition);
   // Planning needs only the id (for {provider}), so a dry run works without a key.
   const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
-  const concurrency = parseConcurrency(options.concurrency, spec.kind);
+  const queueUrl = queueUrlOf(options.queue, config);
   const format = normalizeFormat(options.format);
   const plan = await planFor(inputs, options, format, io.cwd, spec.id);
+  // Queued, every item goes to the queue at once by default, for however many workers there are.
+  const concurrency =
+    queueUrl !== undefined && options.concurrency === undefined
+      ? Math.max(1, plan.items.length)
+      : parseConcurrency(options.concurrency, spec.kind, queueUrl !== undefined ? MAX_QUEUED : MAX_CONCURRENCY);
   const manifestPath = options.manifest ?? (plan.outDir !== undefined ? path.join(plan.outDir, MANIFEST_FILE_NAME) : undefined);
   if (manifestPath !== undefined && plan.items.some((i) => path.resolve(io.cwd, i.input) === path.resolve(io.cwd, manifestPath))) {
     throw new FrameForgeError('usage', `Refusing to write the manifest to ${manifestPath}: it is an input.`, { subject: '--manifest' });
@@ -153,7 +166,7 @@ export async function editCommand(
   const size = options.size !== undefined ? parseSizeRequest(options.size, '--size') : undefined;
   if (options.dryRun) return dryRun(plan, options, io, { row: priceRow, ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels });
 
-  const resolved = await resolveProvider(provider, config, {}, { audience: 'cli' });
+  const resolved = queueUrl !== undefined ? await resolveForQueue(provider, config) : await resolveProvider(provider, config, {}, { audience: 'cli' });
   const seed = parseSeed(options.seed);
   const editOptions: EditOptions = {
     ...(options.aspectRatio ? { aspectRatio: options.aspectRatio.trim() } : {}),
@@ -166,7 +179,6 @@ export async function editCommand(
   const references = await Promise.all(
     (options.with ?? []).map((ref) => readInputFile(path.resolve(io.cwd, ref), ref).then((r) => ({ data: r.data, name: ref }))),
   );
-  const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
   // --max-cost: each provider call reserves its estimate just before it is made (a cache hit
   // reserves nothing); one that would pass the budget is not made, and nothing after it starts.
   let committed = 0;
@@ -180,7 +192,7 @@ export async function editCommand(
     }
     committed += usd;
   };
-  const run = localRunner(resolved, config, {
+  const shared = {
     ...(prompt !== undefined ? { prompt } : {}),
     references,
     options: editOptions,
@@ -189,28 +201,39 @@ export async function editCommand(
     ...(options.compare ? { compare: true } : {}),
     ...(options.cache === false ? { cache: false } : {}),
     ...(maxCost !== undefined ? { reserve } : {}),
-  });
-  const ctx: ItemContext = {
-    run,
-    ...(format ? { format } : {}),
-    force: Boolean(options.force),
-    cwd: io.cwd,
-    signal: io.signal,
-    onRetry: (item, info) => progress.retry(item, info),
   };
-  // Said once here, for the whole run; the local runner leaves them out of each item's warnings.
+  const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
+  // Said once here, for the whole run; the runners leave them out of each item's warnings.
   for (const warning of resolved.warnings) {
     io.stderr.write(`warning: ${warning}\n`);
     // Scripts reading --json see it too (a text-to-image id mapped onto its edit sibling, a deprecated model).
     if (options.json) writeJson(io, { event: 'warning', warning });
   }
-  const manifest = manifestPath !== undefined ? openManifest(path.resolve(io.cwd, manifestPath)) : undefined;
+  // A Redis that does not answer is a setup error, found before anything is queued.
+  const jobs = queueUrl !== undefined ? await openQueue(queueUrl, config, io) : undefined;
+  let manifest: ReturnType<typeof openManifest> | undefined;
   try {
+    // Queued, the price is estimated here before the job goes (the workers' cache is not known here).
+    const estimate = (item: { input: string }) =>
+      estimateEdit(path.resolve(io.cwd, item.input), { ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels });
+    const run = jobs
+      ? queueRunner(jobs, { ...shared, provider: spec.id, model: resolved.provider.model, shownWarnings: resolved.warnings, estimate })
+      : localRunner(resolved, config, shared);
+    const ctx: ItemContext = {
+      run,
+      ...(format ? { format } : {}),
+      force: Boolean(options.force),
+      cwd: io.cwd,
+      signal: io.signal,
+      onRetry: (item, info) => progress.retry(item, info),
+    };
+    if (manifestPath !== undefined) manifest = openManifest(path.resolve(io.cwd, manifestPath));
     const { summary, configError, errors, overBudget } = await runBatch(plan, ctx, {
       reporter: progress,
       manifest,
       manifestPath,
       concurrency,
+      ...(queueUrl !== undefined ? { via: `the workers of ${redisWhere(queueUrl)}` } : {}),
       prompt: effectivePrompt(prompt, config),
       provider: { id: resolved.provider.id, model: resolved.provider.model },
     });
@@ -222,6 +245,7 @@ export async function editCommand(
     return summary.failed > 0 || overBudget ? 1 : 0;
   } finally {
     manifest?.close();
+    await jobs?.close();
   }
 }
 

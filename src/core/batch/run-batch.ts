@@ -22,6 +22,8 @@ export interface BatchRun {
   prompt: string;
   /** The provider chosen, for the start line and the manifest lines of items it never saw. */
   provider: { id: string; model: string };
+  /** Who edits, for the start line when it is not this process ("the workers of redis://host:6379"). */
+  via?: string;
 }
 
 export interface BatchOutcome {
@@ -63,7 +65,8 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
   }
   const total = plan.items.length;
   const lanes = Math.min(run.concurrency, total);
-  reporter.start(total, `Editing ${total} ${total === 1 ? 'image' : 'images'} with ${provider.id}, ${lanes} at a time.`);
+  const where = run.via ? ` on ${run.via}` : '';
+  reporter.start(total, `Editing ${total} ${total === 1 ? 'image' : 'images'} with ${provider.id}${where}, ${lanes} at a time.`);
 
   // A configuration error (an invalid key) fails every item alike: stop starting
   // new ones rather than spend the whole batch on the same refusal.
