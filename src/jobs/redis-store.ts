@@ -25,13 +25,18 @@ const inputKey = (id: string) => `${PREFIX}:job:${id}:input`;
 const resultKey = (id: string) => `${PREFIX}:job:${id}:result`;
 const cancelKey = (id: string) => `${PREFIX}:job:${id}:cancel`;
 
-/** SET the record with a fresh TTL unless the stored one has already ended (or expired). */
+/**
+ * SET the record with a fresh TTL unless the stored one has already ended (or
+ * expired), and restart the result's TTL with it, so the two expire together
+ * (a result saved a moment before must not be gone while its record says succeeded).
+ */
 const FINISH_ONCE = `
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
 local status = cjson.decode(current).status
 if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
 /**
@@ -88,7 +93,7 @@ export class RedisJobStore {
    * run twice (its worker was thought dead but was only slow) ends once.
    */
   async finishRecord(record: JobRecord): Promise<boolean> {
-    const written = await this.redis.eval(FINISH_ONCE, 1, recordKey(record.id), JSON.stringify(record), String(this.ttlMs));
+    const written = await this.redis.eval(FINISH_ONCE, 2, recordKey(record.id), resultKey(record.id), JSON.stringify(record), String(this.ttlMs));
     return written === 1;
   }
 
