@@ -28,7 +28,6 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
         ...(input.options ? { options: input.options } : {}),
         ...(input.format ? { format: input.format } : {}),
         ...(input.compare ? { compare: true } : {}),
-        ...(input.cache === false ? { cache: false } : {}),
         signal,
       },
       config,

@@ -37,8 +37,6 @@ export interface JobInput {
   readonly format?: OutputFormat;
   /** Also make the before/after image (`--compare`): JobResult.compare. */
   readonly compare?: boolean;
-  /** Use the worker's result cache (on unless false). */
-  readonly cache?: boolean;
   /** Keys brought by the request; they are used for this job only. */
   readonly keys?: ProviderKeys;
   /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */

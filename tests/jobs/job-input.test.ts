@@ -26,6 +26,8 @@ const EVERY_FIELD: Required<JobInput> = {
   label: { text: 'Virtually staged', position: 'top-left' },
   cache: false,
   options: { size: '2K', aspectRatio: '3:2' },
+  format: 'webp',
+  compare: true,
   keys: { google: 'gk-job-input-1', fal: 'fk-job-input-2' },
   serverKeys: false,
 };
