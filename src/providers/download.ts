@@ -36,13 +36,41 @@ function fromDataUri(uri: string, providerId: string, maxBytes: number): Downloa
   const match = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(uri);
   if (!match) throw new FrameForgeError('provider_error', `${providerId} returned a malformed data: URI.`);
   const [, mime, params, payload] = match;
-  // Base64 grows by 4/3; check before decoding so a huge URI is never decoded.
-  if (payload!.length > Math.ceil(maxBytes / 3) * 4 + 4) throw tooLarge(providerId, maxBytes);
-  const data = params!.includes(';base64')
-    ? Buffer.from(payload!, 'base64')
-    : Buffer.from(decodeURIComponent(payload!), 'latin1');
+  const base64 = params!.includes(';base64');
+  // Base64 grows by 4/3, percent-encoding by at most 3; check before decoding so a huge URI is never decoded.
+  if (payload!.length > (base64 ? Math.ceil(maxBytes / 3) * 4 + 4 : maxBytes * 3)) throw tooLarge(providerId, maxBytes);
+  const data = base64 ? Buffer.from(payload!, 'base64') : percentDecode(payload!, providerId);
   if (data.length > maxBytes) throw tooLarge(providerId, maxBytes);
   return { data, ...(mime ? { mimeType: mime } : {}) };
+}
+
+/**
+ * A data: URI's `%XX` is one octet (RFC 2397, https://www.rfc-editor.org/rfc/rfc2397,
+ * and the WHATWG fetch data: URL processor), not UTF-8: `%89PNG` or `%FF` is
+ * the byte as sent, where decodeURIComponent would throw a bare URIError. A
+ * `%` without two hex digits after it is a malformed URI, refused by name.
+ */
+function percentDecode(payload: string, providerId: string): Buffer {
+  const text = Buffer.from(payload, 'utf8');
+  const out = Buffer.allocUnsafe(text.length);
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== 0x25) {
+      out[length++] = text[i]!;
+      continue;
+    }
+    const escape = text.subarray(i + 1, i + 3).toString('latin1');
+    if (!/^[0-9a-fA-F]{2}$/.test(escape)) {
+      throw new FrameForgeError(
+        'provider_error',
+        `${providerId} returned a result URL (a data: URI) with a malformed percent escape "%${escape}" at character ${i} of its payload.`,
+        { subject: 'result URL' },
+      );
+    }
+    out[length++] = Number.parseInt(escape, 16);
+    i += 2;
+  }
+  return out.subarray(0, length);
 }
 
 export interface DownloadOptions {

@@ -95,6 +95,27 @@ describe('data: URIs', () => {
     // Percent-encoded text is only checked after decoding.
     expect((await failure(downloadResult(`data:,${'b'.repeat(31)}`, options({ maxBytes: 30 })))).code).toBe('provider_rejected');
     expect((await downloadResult(`data:,${'b'.repeat(30)}`, options({ maxBytes: 30 }))).data.length).toBe(30);
+    // Percent-encoded bytes take three characters each: 30 of them fit, 31 are refused before decoding.
+    expect((await downloadResult(`data:,${'%FF'.repeat(30)}`, options({ maxBytes: 30 }))).data.equals(Buffer.alloc(30, 0xff))).toBe(true);
+    const escaped = await failure(downloadResult(`data:,${'%FF'.repeat(31)}`, options({ maxBytes: 30 })));
+    expect(escaped.code).toBe('provider_rejected');
+  });
+
+  it('decodes each %XX as one byte, not as UTF-8: a binary payload arrives as sent', async () => {
+    const result = await downloadResult('data:application/octet-stream,%89PNG%0d%0A%1A%0A%FF%C3%A9+~', options());
+    expect(result.data.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xc3, 0xa9, 0x2b, 0x7e]))).toBe(true);
+    expect(result.mimeType).toBe('application/octet-stream');
+  });
+
+  it.each([
+    ['data:,ab%GG', '%GG', 2],
+    ['data:,abc%F', '%F', 3],
+    ['data:,%', '%', 0],
+  ])('a malformed percent escape in %s is provider_error naming the result URL and the escape', async (uri, escape, at) => {
+    const error = await failure(downloadResult(uri, options()));
+    expect(error.code).toBe('provider_error');
+    expect(error.subject).toBe('result URL');
+    expect(error.message).toBe(`fal:x/y returned a result URL (a data: URI) with a malformed percent escape "${escape}" at character ${at} of its payload.`);
   });
 });
 
