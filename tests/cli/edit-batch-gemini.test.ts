@@ -63,8 +63,11 @@ async function findPartialOutputs(dir: string): Promise<string[]> {
 describe('batch against the fake Gemini server', () => {
   test('SIGINT mid-run, then the same command: every item done exactly once, no partial outputs, inputs unchanged', async () => {
     gemini = await startGeminiServer({ apiKey: 'test-key' });
-    // Slow answers, so the interrupt lands while calls are in flight.
-    gemini.script('generate', ...Array.from({ length: 40 }, () => ({ delayMs: 150 })));
+    // The first five calls are answered; the next four (every lane, --concurrency 4) are held
+    // until the CLI drops them, so the interrupt lands while calls are in flight, however slow
+    // the machine: the first run cannot finish more than five items before the SIGINT.
+    const held = new Promise<void>(() => undefined);
+    gemini.script('generate', {}, {}, {}, {}, {}, ...Array.from({ length: 4 }, () => ({ until: held })));
     const dir = await tempDir();
     const tree = await makeListingTree(path.join(dir, 'in'));
     const before = await hashTree(tree.root);
@@ -81,22 +84,23 @@ describe('batch against the fake Gemini server', () => {
 
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH, ...env(gemini) } });
     let stdout = '';
-    let doneSeen = 0;
-    let interrupted = false;
+    let fiveDone!: () => void;
+    const fiveDoneSeen = new Promise<void>((resolve) => (fiveDone = resolve));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      doneSeen = jsonLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((e) => e.event === 'done').length;
-      if (doneSeen >= 5 && !interrupted) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
+      if (jsonLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((e) => e.event === 'done').length >= 5) fiveDone();
     });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    // Interrupt once five items are reported done and all four lanes wait on a held call (the 9th).
+    await Promise.race([Promise.all([fiveDoneSeen, gemini.waitForCall('generate', 9)]), exited]);
+    child.kill('SIGINT');
+    const code = await exited;
     expect(code).toBe(130);
     const first = jsonLines(stdout);
     const doneFirst = first.filter((e) => e.event === 'done').map((e) => e.input as string);
-    expect(doneFirst.length).toBeGreaterThanOrEqual(5);
-    expect(doneFirst.length).toBeLessThan(29);
+    expect(doneFirst).toHaveLength(5);
+    // The four held calls were dropped by the CLI, not answered.
+    await Promise.all(gemini.callsTo('generate').slice(5).map((call) => call.abandoned));
     expect(first.find((e) => e.event === 'interrupted')).toMatchObject({ remaining: expect.any(Array) });
     const callsFirst = gemini.calls.length;
 

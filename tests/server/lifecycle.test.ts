@@ -37,7 +37,9 @@ describe('serve().close()', () => {
     const server = await startServer({ googleApiKey: 'drain-key-1', googleBaseUrl: gemini.url });
     try {
       const inFlight = postEdit(server.url, form([['images', await jpeg(), 'a.jpg']], { provider: 'google' }));
-      // In flight: the upload is done and the provider has the call.
+      // In flight: the upload is done and the provider has the call. Not a sleep: close() drops
+      // connections with no request under way, so a request still being sent on a loaded machine
+      // was reset (ECONNRESET) when close() came after a fixed 200 ms.
       await gemini.waitForCall('generate');
       const closed = server.close();
       expect(server.server.listening).toBe(false);
