@@ -2,13 +2,16 @@
  * Mutation testing stays wired up: `npm run test:mutation` runs Stryker, and the
  * GitHub workflow triggers on exactly the files Stryker mutates (plus its config
  * and tests), on pull requests and on main, and keeps the incremental results.
+ * Every test file Stryker runs is under one of the workflow's paths, so a change
+ * to a test that kills mutants reruns the job.
  */
-import { readFile } from 'node:fs/promises';
+import { glob, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { load } from 'js-yaml';
 import { expect, test } from 'vitest';
 import { ROOT } from '../support/cli.js';
+import mutationVitest from '../../vitest.mutation.config.js';
 
 interface StrykerModule {
   MUTATED: string[];
@@ -31,6 +34,18 @@ test('the mutation workflow runs npm run test:mutation on changes to every mutat
     for (const file of [...stryker.MUTATED, 'stryker.config.mjs', stryker.default.vitest.configFile]) expect(paths, event).toContain(file);
   }
   expect(workflow.on.push!.branches).toEqual(['main']);
+
+  // The source files it watches are exactly the mutated ones, and it watches every test Stryker runs.
+  const { include = [], exclude = [] } = mutationVitest.test ?? {};
+  const testFiles: string[] = [];
+  for await (const file of glob(include, { cwd: ROOT })) if (!exclude.some((pattern) => path.matchesGlob(file, pattern))) testFiles.push(file);
+  expect(testFiles.length).toBeGreaterThan(10);
+  for (const event of ['pull_request', 'push']) {
+    const paths = workflow.on[event]!.paths;
+    expect(paths.filter((p) => p.startsWith('src/')).sort(), event).toEqual([...stryker.MUTATED].sort());
+    const unwatched = testFiles.filter((file) => !paths.some((pattern) => path.matchesGlob(file, pattern)));
+    expect(unwatched, event).toEqual([]);
+  }
   const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
   expect(steps.some((s) => s.run?.startsWith('npm run test:mutation'))).toBe(true);
   const cache = steps.find((s) => s.uses?.startsWith('actions/cache@'));
