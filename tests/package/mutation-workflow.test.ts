@@ -23,6 +23,8 @@ test('the mutation workflow runs npm run test:mutation on changes to every mutat
   expect(stryker.default.mutate).toEqual(stryker.MUTATED);
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(pkg.scripts['test:mutation']).toBe('stryker run');
+  // The access tests serve the web page: a clean checkout (CI) has to build it before the dry run.
+  expect(pkg.scripts['pretest:mutation']).toBe('node scripts/build-web.mjs');
   expect(pkg.scripts.test).not.toContain('stryker');
 
   const workflow = load(await readFile(path.join(ROOT, '.github/workflows/mutation.yml'), 'utf8')) as {
