@@ -113,15 +113,18 @@ export function forbiddenAddress(address: string): string | undefined {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 0) return 'not an IP address';
-  if (family === 6) {
-    const inner = embeddedIPv4(bare);
-    if (inner && inner !== '0.0.0.0') {
-      const reason = forbiddenAddress(inner);
-      if (reason) return reason;
-    }
-  }
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  return BLOCKS.find((b) => b.family === type && b.list.check(bare, type))?.kind;
+  const kind = BLOCKS.find((b) => b.family === type && b.list.check(bare, type))?.kind;
+  if (kind || family === 4) return kind;
+  // An IPv6 range of its own first (so ::1 is loopback), then the IPv4 address it carries:
+  // ::ffff:0.0.0.0 too, which connects to this machine as 0.0.0.0 does.
+  const inner = embeddedIPv4(bare);
+  return inner ? forbiddenAddress(inner) : undefined;
+}
+
+/** "a private address", "an unspecified address". */
+function anAddress(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} address`;
 }
 
 const unbracket = (host: string) => host.replace(/^\[|\]$/g, '');
@@ -162,7 +165,7 @@ export async function assertSafeUrl(url: string | URL, options: SafeUrlOptions =
   const hostname = unbracket(parsed.hostname);
   if (isIP(hostname)) {
     const reason = forbiddenAddress(hostname);
-    if (reason) throw new UnsafeUrlError(host, `a ${reason} address`);
+    if (reason) throw new UnsafeUrlError(host, anAddress(reason));
     return { url: parsed, allowed: false, addresses: [] };
   }
   let addresses: Resolved[];
@@ -174,7 +177,7 @@ export async function assertSafeUrl(url: string | URL, options: SafeUrlOptions =
   if (addresses.length === 0) throw new UnsafeUrlError(host, 'does not resolve');
   for (const { address } of addresses) {
     const reason = forbiddenAddress(address);
-    if (reason) throw new UnsafeUrlError(host, `resolves to a ${reason} address (${address})`);
+    if (reason) throw new UnsafeUrlError(host, `resolves to ${anAddress(reason)} (${address})`);
   }
   return { url: parsed, allowed: false, addresses };
 }
