@@ -3,6 +3,7 @@
  * the same secret and for the same job, never appear in the sealed text, and a
  * refusal says which setting to fix without echoing any key.
  */
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
 import { openKeys, sealKeys } from '../../src/jobs/key-box.js';
@@ -64,5 +65,29 @@ describe('sealKeys / openKeys', () => {
   ])('%s cannot be opened here', (_, open) => {
     const sealed = sealKeys(KEYS, SECRET, 'job-1');
     expect(refusal(() => open(sealed)).message).toBe("This job's provider keys cannot be opened here.");
+  });
+
+  // The format is what jobs already in Redis were sealed with: a server or worker of a later
+  // version must open them. So both directions are checked against the documented scheme
+  // written out here independently: HKDF-SHA256(secret, salt "frameforge", info
+  // "job provider keys v1") -> AES-256-GCM key, 12-byte IV, the job id as associated data.
+  const schemeKey = (secret: string) => Buffer.from(hkdfSync('sha256', secret, 'frameforge', 'job provider keys v1', 32));
+
+  it('opens a value sealed by the documented v1 scheme', () => {
+    const iv = Buffer.alloc(12, 7);
+    const cipher = createCipheriv('aes-256-gcm', schemeKey(SECRET), iv);
+    cipher.setAAD(Buffer.from('job-42'));
+    const body = Buffer.concat([cipher.update(JSON.stringify(KEYS), 'utf8'), cipher.final()]);
+    const sealed = ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    expect(openKeys(sealed, SECRET, 'job-42')).toEqual(KEYS);
+  });
+
+  it('seals by the documented v1 scheme', () => {
+    const [, iv, tag, body] = sealKeys(KEYS, SECRET, 'job-42').split('.');
+    const decipher = createDecipheriv('aes-256-gcm', schemeKey(SECRET), Buffer.from(iv!, 'base64url'));
+    decipher.setAAD(Buffer.from('job-42'));
+    decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
+    const text = Buffer.concat([decipher.update(Buffer.from(body!, 'base64url')), decipher.final()]).toString('utf8');
+    expect(JSON.parse(text)).toEqual(KEYS);
   });
 });
