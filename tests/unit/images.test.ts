@@ -192,6 +192,87 @@ describe('stripping metadata without re-encoding', () => {
   test('an image without metadata is returned as is', async () => {
     const png = await makePng();
     expect(stripMetadata(png, 'png')).toBe(png);
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } }).jpeg().toBuffer();
+    expect(stripMetadata(jpeg, 'jpeg')).toBe(jpeg);
+    const webp = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123' } }).webp().toBuffer();
+    expect(stripMetadata(webp, 'webp')).toBe(webp);
+  });
+
+  /** A JPEG marker segment: FF, marker, a length counting itself, the payload. */
+  function segment(marker: number, payload: Buffer | string): Buffer {
+    const data = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(data.length + 2, 2);
+    return Buffer.concat([head, data]);
+  }
+
+  test('JPEG: EXIF, XMP, IPTC, comments and other APP segments go; JFIF, ICC profiles, Adobe and the tables stay, and the scan is copied', async () => {
+    const plain = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#8a4' } }).jpeg().toBuffer();
+    const icc = segment(0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), Buffer.alloc(16, 3)]));
+    const adobe = segment(0xee, Buffer.from([0x41, 0x64, 0x6f, 0x62, 0x65, 0, 100, 0, 0, 0, 0, 1]));
+    const metadata = [
+      segment(0xe1, 'Exif\0\0EXIF-GPS-SECRET'),
+      segment(0xe1, 'http://ns.adobe.com/xap/1.0/\0XMP-SECRET'),
+      segment(0xe2, 'FPXR\0FPXR-SECRET'),
+      segment(0xed, 'Photoshop 3.0\0IPTC-SECRET'),
+      segment(0xef, 'APP15-SECRET'),
+      segment(0xfe, 'COMMENT-SECRET'),
+    ];
+    // After SOI: the metadata interleaved with the kept segments, and fill bytes (FF FF) before one marker.
+    const body = plain.subarray(2);
+    const dirty = Buffer.concat([plain.subarray(0, 2), metadata[0]!, icc, metadata[1]!, Buffer.from([0xff, 0xff]), metadata[2]!, adobe, ...metadata.slice(3), body]);
+    expect((await sharp(dirty).metadata()).width).toBe(16);
+
+    const stripped = stripMetadata(dirty, 'jpeg');
+    for (const secret of ['EXIF-GPS-SECRET', 'XMP-SECRET', 'FPXR-SECRET', 'IPTC-SECRET', 'APP15-SECRET', 'COMMENT-SECRET']) {
+      expect(stripped.includes(Buffer.from(secret)), secret).toBe(false);
+    }
+    expect(stripped.equals(Buffer.concat([plain.subarray(0, 2), icc, adobe, body]))).toBe(true);
+    const [a, b] = await Promise.all([sharp(dirty).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
+  });
+
+  test('JPEG: what follows the start of the scan is copied as is, even bytes that look like a segment', () => {
+    const scan = Buffer.concat([segment(0xda, Buffer.from([1, 1, 0, 0, 63, 0])), Buffer.from([0x12, 0xff, 0x00]), segment(0xe1, 'NOT-A-SEGMENT'), Buffer.from([0xff, 0xd9])]);
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8]), segment(0xfe, 'COMMENT-SECRET'), segment(0xdb, Buffer.alloc(65, 1)), scan]);
+    expect(stripMetadata(jpeg, 'jpeg').equals(Buffer.concat([Buffer.from([0xff, 0xd8]), segment(0xdb, Buffer.alloc(65, 1)), scan]))).toBe(true);
+  });
+
+  /** A RIFF chunk of a WebP: fourcc, little-endian size, data, a pad byte when the size is odd. */
+  function riffChunk(type: string, data: Buffer): Buffer {
+    const head = Buffer.alloc(8);
+    head.write(type, 0, 'latin1');
+    head.writeUInt32LE(data.length, 4);
+    return Buffer.concat([head, data, data.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
+  }
+
+  test('WebP: EXIF and XMP chunks go, odd-sized ones too, and VP8X stops announcing them; the image chunks stay byte for byte', async () => {
+    const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0ff' } }).webp({ lossless: true }).toBuffer();
+    const image = plain.subarray(12);
+    const vp8x = (flags: number) => {
+      const data = Buffer.alloc(10);
+      data[0] = flags;
+      data.writeUIntLE(7, 4, 3); // canvas width - 1
+      data.writeUIntLE(7, 7, 3); // canvas height - 1
+      return riffChunk('VP8X', data);
+    };
+    const ICC = 0x20;
+    const EXIF = 0x08;
+    const XMP = 0x04;
+    const riff = (chunks: Buffer[]) => {
+      const body = Buffer.concat(chunks);
+      const header = Buffer.alloc(12);
+      header.write('RIFF', 0, 'latin1');
+      header.writeUInt32LE(body.length + 4, 4);
+      header.write('WEBP', 8, 'latin1');
+      return Buffer.concat([header, body]);
+    };
+    const iccp = riffChunk('ICCP', Buffer.alloc(7, 9)); // odd: padded, so the chunks after it are found only if the pad is skipped
+    const dirty = riff([vp8x(ICC | EXIF | XMP), iccp, image, riffChunk('EXIF', Buffer.from('Exif\0\0WEBP-EXIF-SECRET')), riffChunk('XMP ', Buffer.from('WEBP-XMP-SECRET'))]);
+    const stripped = stripMetadata(dirty, 'webp');
+    expect(stripped.equals(riff([vp8x(ICC), iccp, image]))).toBe(true);
+    const [a, b] = await Promise.all([sharp(plain).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
+    expect(b.equals(a)).toBe(true);
   });
 });
 
