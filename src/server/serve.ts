@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config.js';
 import type { JobQueue } from '../jobs/types.js';
 import { createApp, type AppOptions } from './app.js';
+import { createIdleCollector } from './idle-gc.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
 import { loadAccessTokens } from './policies/tokens.js';
@@ -106,6 +107,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     : undefined;
   let inFlight = 0;
   let draining = false;
+  // After a burst of uploads, their buffers are given back once the server is quiet (idle-gc.ts).
+  const collector = createIdleCollector({ inFlight: () => inFlight });
   let drained: (() => void) | undefined;
   const app = createApp({
     config,
@@ -125,6 +128,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // The app's one close listener per request also keeps this count (a second listener cost throughput).
     onRequestClosed: () => {
       inFlight--;
+      if (inFlight === 0) collector.idle();
       if (draining) {
         server.closeIdleConnections();
         if (inFlight === 0) drained?.();
@@ -176,6 +180,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       draining = true;
+      collector.stop();
       log.info('shutting down', { inFlight });
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
