@@ -8,11 +8,16 @@
  * a trickling client would otherwise hold its edit slot (and its memory)
  * for the whole route deadline.
  * Files are kept as Buffers: the core checks them by their bytes, not by
- * the name or type the client declared.
+ * the name or type the client declared. With a Content-Length (browsers and
+ * every HTTP client send one with a form), the files' bytes are written as
+ * they arrive into one buffer the size of the body (upload-arena.ts), not
+ * gathered in chunks and copied together at the end: a copy of every upload
+ * and its garbage were most of what an edit cost beyond a bare server (issue 15).
  */
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { FrameForgeError } from '../core/errors.js';
+import { UploadArena } from './upload-arena.js';
 
 const MB = 1024 * 1024;
 
@@ -90,6 +95,8 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     let parser: busboy.Busboy;
     let idle: NodeJS.Timeout | undefined;
     let rateCheck: NodeJS.Timeout | undefined;
+    // Made at the first file's first bytes: a form refused before then allocates nothing.
+    let arena: UploadArena | undefined;
 
     const finish = (error?: FrameForgeError) => {
       if (settled) return;
@@ -105,15 +112,15 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         req.pause();
         reject(error);
       } else {
+        arena?.seal();
         resolve({ files, fields });
       }
     };
+    // One timer for the whole upload, pushed back as data arrives (refresh() reuses it:
+    // a new timer per chunk was 16 timers a megabyte, and their garbage).
     const armIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(
-        () => finish(new FrameForgeError('request_timeout', `The upload stalled: no data for ${options.idleMs / 1000} s.`)),
-        options.idleMs,
-      );
+      if (idle) idle.refresh();
+      else idle = setTimeout(() => finish(new FrameForgeError('request_timeout', `The upload stalled: no data for ${options.idleMs / 1000} s.`)), options.idleMs);
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -158,11 +165,13 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         );
         return;
       }
-      const chunks: Buffer[] = [];
+      // The body holds every file, so a body-sized arena holds them all; without a declared length, one that grows.
+      arena ??= new UploadArena(Number.isFinite(declared) && declared > 0 ? declared : 0);
+      const file = arena.begin();
       // A cut-off part errors its stream; the parser's own error (below) already answers for it.
       stream.on('error', () => {});
       stream.on('data', (chunk: Buffer) => {
-        if (!settled) chunks.push(chunk);
+        if (!settled) file.write(chunk);
       });
       stream.on('limit', () =>
         finish(
@@ -173,7 +182,7 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         ),
       );
       stream.on('end', () => {
-        if (!settled) files.push({ field, name, data: Buffer.concat(chunks) });
+        if (!settled) files.push({ field, name, data: file.end() });
       });
     });
     parser.on('field', (field, value, info) => {

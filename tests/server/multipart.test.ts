@@ -3,6 +3,7 @@
  * every boundary (at the limit: read; one byte over: refused) is cheap to
  * reach. api.test.ts checks the real limits through the real server.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ const MB = 1024 * 1024;
 const LIMITS: MultipartLimits = { fileSize: MB, requestSize: 2 * MB, files: 3, fields: 3, parts: 5, fieldSize: 1024 };
 
 interface Outcome {
-  files?: { field: string; name: string; size: number; first: number }[];
+  files?: { field: string; name: string; size: number; first: number; sha256?: string }[];
   fields?: Record<string, string>;
   error?: { code: string; message: string; subject?: string; hint?: string };
 }
@@ -30,7 +31,13 @@ beforeAll(async () => {
     const idleMs = Number(req.headers['x-idle-ms'] ?? 30_000);
     readMultipart(req, { limits: LIMITS, fileFields: new Set(['images', 'image']), idleMs }).then(
       (form) => ({
-        files: form.files.map((f) => ({ field: f.field, name: f.name, size: f.data.length, first: f.data[0] ?? -1 })),
+        files: form.files.map((f) => ({
+          field: f.field,
+          name: f.name,
+          size: f.data.length,
+          first: f.data[0] ?? -1,
+          ...(req.headers['x-sha'] ? { sha256: createHash('sha256').update(f.data).digest('hex') } : {}),
+        })),
         fields: Object.fromEntries(form.fields),
       }),
       (error: FrameForgeError) => ({
@@ -72,11 +79,15 @@ function head(contentLength: number | undefined, type = `multipart/form-data; bo
   return `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\n${length}${extra}\r\n`;
 }
 
-async function send(parts: Part[], options: { chunked?: boolean; type?: string } = {}): Promise<Outcome> {
+async function send(parts: Part[], options: { chunked?: boolean; type?: string; sha?: boolean; pieces?: number } = {}): Promise<Outcome> {
   const data = body(parts);
+  const extra = options.sha ? 'X-Sha: 1\r\n' : '';
+  // In `pieces` writes, so that a file's bytes arrive over several reads.
+  const step = Math.ceil(data.length / (options.pieces ?? 1));
+  const pieces = Array.from({ length: Math.ceil(data.length / step) }, (_, i) => data.subarray(i * step, (i + 1) * step));
   const res = options.chunked
-    ? await rawRequest(url, head(undefined, options.type), chunked([data]))
-    : await rawRequest(url, head(data.length, options.type), [data]);
+    ? await rawRequest(url, head(undefined, options.type, extra), chunked(pieces))
+    : await rawRequest(url, head(data.length, options.type, extra), pieces);
   return JSON.parse(res.body) as Outcome;
 }
 
@@ -98,6 +109,22 @@ describe('a good form', () => {
       ],
       fields: { prompt: 'add a sofa', provider: 'mock' },
     });
+  });
+
+  it('yields every file byte for byte, with a Content-Length (one buffer for the body) or chunked', async () => {
+    const noise = (size: number, seed: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff));
+    const files = [noise(300_000, 1), noise(5, 2), noise(700_000, 3)];
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const parts: Part[] = [['images', files[0]!, 'a.jpg'], ['prompt', 'p'], ['images', files[1]!, 'b.jpg'], ['image', files[2]!, 'c.jpg']];
+    for (const chunkedBody of [false, true]) {
+      const outcome = await send(parts, { chunked: chunkedBody, sha: true, pieces: 17 });
+      expect(outcome.files!.map((f) => [f.name, f.size, f.sha256])).toEqual([
+        ['a.jpg', 300_000, sha(files[0]!)],
+        ['b.jpg', 5, sha(files[1]!)],
+        ['c.jpg', 700_000, sha(files[2]!)],
+      ]);
+      expect(outcome.fields).toEqual({ prompt: 'p' });
+    }
   });
 
   it('takes a content type in any case', async () => {
