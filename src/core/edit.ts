@@ -18,7 +18,7 @@ import {
 import { resolveTier, uprightSize } from './output-size.js';
 import { withRetry, type RetryInfo } from './retry.js';
 import { makeCompare } from './staging/compare.js';
-import { addDisclosure } from './staging/disclosure.js';
+import { addDisclosure, disclosureParts } from './staging/disclosure.js';
 import { addLabel, type LabelOptions } from './staging/label.js';
 import { priceFor } from './staging/prices.js';
 import type { ResolvedProvider } from '../providers/registry.js';
@@ -61,7 +61,14 @@ export interface EditJob {
 }
 
 export interface EditOutcome {
+  /** The result (made from `chunks` on first read). */
   readonly data: Buffer;
+  /**
+   * The same bytes as pieces, in order: the image and the disclosure segment
+   * put into it. A server writes them as they are and never needs `data`,
+   * which would copy the whole image once more (issue 15).
+   */
+  readonly chunks: readonly Buffer[];
   readonly mimeType: string;
   readonly format: OutputFormat;
   readonly prompt: string;
@@ -181,9 +188,13 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   const compared = job.compare ? await makeCompare(job.image.data, labelled) : undefined;
   const disclosure = { providerId: provider.id, model };
   const disclose = (bytes: Buffer, as: OutputFormat) => (job.disclosure === false ? bytes : addDisclosure(bytes, as, disclosure));
-  const data = disclose(labelled, format);
+  const chunks = job.disclosure === false ? [labelled] : disclosureParts(labelled, format, disclosure);
+  let data: Buffer | undefined;
   return {
-    data,
+    get data() {
+      return (data ??= chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    },
+    chunks,
     mimeType: output.mimeType,
     format,
     prompt,

@@ -105,6 +105,21 @@ describe('disclosure metadata', () => {
       expect(on.status).toBe(200);
       const tags = await exiftoolBuffer(Buffer.from(await on.arrayBuffer()), 'on.jpg');
       expect(tags['XMP-iptcExt:DigitalSourceType']).toBe(SOURCE_TYPE);
+      // The answer is written in pieces (image around the XMP segment): whole and well-formed in every format.
+      for (const [name, make] of Object.entries(providerImages)) {
+        const input = await make();
+        const format = sniffFormat(input)!;
+        const res = await postEdit(server.url, form([['images', input, `r.${format}`]], { provider: 'mock' }));
+        expect(res.status, name).toBe(200);
+        const data = Buffer.from(await res.arrayBuffer());
+        expect(Number(res.headers.get('content-length')), name).toBe(data.length);
+        expect(sniffFormat(data), name).toBe(format);
+        expect(findTruncation(data, format), name).toBeUndefined();
+        expect((await sharp(data).metadata()).width, name).toBe((await sharp(input).metadata()).width);
+        const read = await exiftoolBuffer(data, `on.${format}`);
+        expect(read['XMP-iptcExt:AISystemUsed'], name).toBe('mock');
+        expectNoPrivateData(read);
+      }
       const off = await postEdit(server.url, form([['images', await jpeg(), 'r.jpg']], { provider: 'mock', disclosure: 'false' }));
       expect(off.status).toBe(200);
       const offTags = await exiftoolBuffer(Buffer.from(await off.arrayBuffer()), 'off.jpg');

@@ -18,7 +18,7 @@
  */
 import { VERSION } from '../../version.js';
 import type { OutputFormat } from '../images.js';
-import { embedXmp } from './xmp-embed.js';
+import { embedXmp, embedXmpParts } from './xmp-embed.js';
 
 export const DIGITAL_SOURCE_TYPE = 'http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia';
 export const DISCLOSURE_DESCRIPTION = 'Virtually staged';
@@ -58,4 +58,9 @@ export function disclosurePacket(disclosure: Disclosure): string {
 /** The image with the disclosure added; `data` must already be metadata-free (encodeOutput's result). */
 export function addDisclosure(data: Buffer, format: OutputFormat, disclosure: Disclosure): Buffer {
   return embedXmp(data, format, disclosurePacket(disclosure));
+}
+
+/** addDisclosure's result as pieces (embedXmpParts): the same bytes, without copying the image. */
+export function disclosureParts(data: Buffer, format: OutputFormat, disclosure: Disclosure): Buffer[] {
+  return embedXmpParts(data, format, disclosurePacket(disclosure));
 }

@@ -14,6 +14,16 @@
 import type { OutputFormat } from '../images.js';
 
 export function embedXmp(bytes: Buffer, format: OutputFormat, packet: string): Buffer {
+  return Buffer.concat(embedXmpParts(bytes, format, packet));
+}
+
+/**
+ * The file with the packet added, as pieces in order: views of `bytes` around
+ * the new segment (for JPEG and PNG: head, segment, the rest). Written out
+ * one after another they are the file, without copying the image into a new
+ * buffer first (a server answers with them as they are; issue 15).
+ */
+export function embedXmpParts(bytes: Buffer, format: OutputFormat, packet: string): Buffer[] {
   const xmp = Buffer.from(packet, 'utf8');
   switch (format) {
     case 'jpeg':
@@ -29,15 +39,15 @@ const JPEG_XMP_NAMESPACE = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1
 /** A segment's length field counts itself (2) and must fit 16 bits. */
 const JPEG_SEGMENT_MAX = 0xffff - 2;
 
-function embedJpeg(bytes: Buffer, xmp: Buffer): Buffer {
-  const payload = Buffer.concat([JPEG_XMP_NAMESPACE, xmp]);
-  if (payload.length > JPEG_SEGMENT_MAX) throw new Error('XMP packet too large for one JPEG segment');
-  const head = Buffer.from([0xff, 0xe1, 0, 0]);
-  head.writeUInt16BE(payload.length + 2, 2);
+function embedJpeg(bytes: Buffer, xmp: Buffer): Buffer[] {
+  const length = JPEG_XMP_NAMESPACE.length + xmp.length;
+  if (length > JPEG_SEGMENT_MAX) throw new Error('XMP packet too large for one JPEG segment');
+  const segment = Buffer.concat([Buffer.from([0xff, 0xe1, 0, 0]), JPEG_XMP_NAMESPACE, xmp]);
+  segment.writeUInt16BE(length + 2, 2);
   // JFIF (APP0) must stay the first segment; the XMP goes right after it.
   let at = 2;
   if (bytes[2] === 0xff && bytes[3] === 0xe0) at = 4 + bytes.readUInt16BE(4);
-  return Buffer.concat([bytes.subarray(0, at), head, payload, bytes.subarray(at)]);
+  return [bytes.subarray(0, at), segment, bytes.subarray(at)];
 }
 
 function crc32(data: Buffer): number {
@@ -49,7 +59,7 @@ function crc32(data: Buffer): number {
   return ~crc >>> 0;
 }
 
-function embedPng(bytes: Buffer, xmp: Buffer): Buffer {
+function embedPng(bytes: Buffer, xmp: Buffer): Buffer[] {
   // keyword \0, compression flag 0, method 0, empty language tag \0, empty translated keyword \0, text.
   const data = Buffer.concat([Buffer.from('XML:com.adobe.xmp\0\0\0\0\0', 'latin1'), xmp]);
   const typeAndData = Buffer.concat([Buffer.from('iTXt', 'latin1'), data]);
@@ -59,7 +69,7 @@ function embedPng(bytes: Buffer, xmp: Buffer): Buffer {
   chunk.writeUInt32BE(crc32(typeAndData), 8 + data.length);
   // Right after IHDR (8-byte signature, then IHDR: 4 length + 4 type + 13 data + 4 crc).
   const at = 8 + 12 + bytes.readUInt32BE(8);
-  return Buffer.concat([bytes.subarray(0, at), chunk, bytes.subarray(at)]);
+  return [bytes.subarray(0, at), chunk, bytes.subarray(at)];
 }
 
 const VP8X_XMP_FLAG = 0x04;
@@ -83,7 +93,7 @@ function simpleWebpInfo(type: string, data: Buffer): { width: number; height: nu
   return { width: data.readUInt16LE(6) & 0x3fff, height: data.readUInt16LE(8) & 0x3fff, alpha: false };
 }
 
-function embedWebp(bytes: Buffer, xmp: Buffer): Buffer {
+function embedWebp(bytes: Buffer, xmp: Buffer): Buffer[] {
   const chunks: Buffer[] = [];
   let i = 12;
   let first = true;
@@ -111,10 +121,9 @@ function embedWebp(bytes: Buffer, xmp: Buffer): Buffer {
   }
   // XMP comes last, after the image data (and any EXIF), as the container spec orders it.
   chunks.push(riffChunk('XMP ', xmp));
-  const body = Buffer.concat(chunks);
   const header = Buffer.alloc(12);
   header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(body.length + 4, 4);
+  header.writeUInt32LE(chunks.reduce((sum, c) => sum + c.length, 0) + 4, 4);
   header.write('WEBP', 8, 'latin1');
-  return Buffer.concat([header, body]);
+  return [header, ...chunks];
 }
