@@ -48,7 +48,8 @@ function showError(title: string, ...lines: string[]): void {
 
 /** What to do about an error, by status; the server's own detail and hint come first. */
 function explain(error: ApiError): void {
-  const wait = error.retryAfter ? `Try again in ${error.retryAfter} s.` : 'Try again in a moment.';
+  // The server's detail already says how long; this line says what to do on this page.
+  const when = error.retryAfter ? `in ${error.retryAfter} s` : 'in a moment';
   if (error.status === 401 && error.code === 'unauthorized') {
     show(tokenField, true);
     showError(error.detail, error.hint ?? '', 'This server needs an access token: enter it in the Access token field, then submit again.');
@@ -60,8 +61,12 @@ function explain(error: ApiError): void {
     providers.askForKey();
     return;
   }
-  if (error.status === 429) return showError(error.detail, error.hint ?? '', `Too many requests. ${error.hint ? '' : wait}`.trim());
-  if (error.status === 503) return showError(error.detail, error.hint ?? '', `The server is busy. ${wait}`);
+  if (error.status === 429) {
+    return showError(error.detail, error.hint ?? '', `This server limits how many edits each address may ask for. Press Stage the room again ${when}.`);
+  }
+  if (error.status === 503) {
+    return showError(error.detail, error.hint ?? '', `The server is working on as many edits as it takes at once. Press Stage the room again ${when}.`);
+  }
   showError(error.detail, error.hint ?? '');
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGeminiServer } from '../fakes/gemini-server.js';
 import { startServeProcess, type ServeProcess } from './serve-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -296,7 +297,12 @@ describe('the web page in Chromium', () => {
       await page.goto(`${guarded.url}/`);
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForSelector('#token-field:not([hidden])');
-      expect(await page.textContent('#error')).toContain('This server needs an access token.');
+      // The server's 401: its detail, its hint, and what to do on this page.
+      const said = await page.textContent('#error');
+      expect(said).toContain('This server needs an access token.');
+      expect(said).toContain('Send Authorization: Bearer <token>');
+      expect(said).toContain('enter it in the Access token field');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
       await page.fill('#token', token);
       await page.press('#token', 'Tab'); // change: the provider list is asked for again, with the token
       await expect.poll(() => page.inputValue('#provider'), POLL).toBe('mock');
@@ -313,8 +319,8 @@ describe('the web page in Chromium', () => {
     }
   });
 
-  it('fits 375 px and 1280 px wide, in light and dark; screenshots in test-artifacts/', async () => {
-    for (const [width, scheme] of [[1280, 'light'], [375, 'light'], [375, 'dark'], [1280, 'dark']] as const) {
+  it('fits 375, 1280 and 1440 px wide, in light and dark; screenshots in test-artifacts/', async () => {
+    for (const [width, scheme] of [[1280, 'light'], [375, 'light'], [375, 'dark'], [1280, 'dark'], [1440, 'light']] as const) {
       await page.setViewportSize({ width, height: 900 });
       await page.emulateMedia({ colorScheme: scheme });
       await page.evaluate(() => window.scrollTo(0, 0));
@@ -325,6 +331,225 @@ describe('the web page in Chromium', () => {
       expect((await sharp(file).metadata()).width).toBe(width);
     }
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('offers the output size the server takes, and the size chosen reaches the model', { timeout: 120_000 }, async () => {
+    // A real Gemini adapter behind the server, pointed at the tests' fake Gemini on this machine.
+    const gemini = await startGeminiServer({ apiKey: 'gk-browser-size-1' });
+    const served = await startServeProcess({ GOOGLE_API_KEY: 'gk-browser-size-1', GOOGLE_GEMINI_BASE_URL: gemini.url, FAL_PROXY_URL: 'http://127.0.0.1:9', MAX_RETRIES: '0' });
+    try {
+      await open(served);
+      expect(await page.isVisible('#size')).toBe(true);
+      expect(await page.$$eval('#size option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['auto', '1K', '2K', '4K']);
+      await page.selectOption('#provider', 'google');
+      await page.setInputFiles('#photo-input', SAMPLE);
+      // The sample is 1600 px wide: auto would ask for 2K, so 4K and 1K show the choice itself arrived.
+      for (const chosen of ['4K', '1K']) {
+        await page.selectOption('#size', chosen);
+        await page.click('#submit');
+        await expect.poll(() => gemini.callsTo('generate').length, POLL).toBe(chosen === '4K' ? 1 : 2);
+        await expect.poll(() => page.textContent('#status'), POLL).toMatch(/^Done in/);
+      }
+      const sent = gemini.callsTo('generate').map((c) => (c.json as { generationConfig: { imageConfig: Record<string, string> } }).generationConfig.imageConfig);
+      expect(sent).toEqual([{ aspectRatio: '3:2', imageSize: '4K' }, { aspectRatio: '3:2', imageSize: '1K' }]);
+      expect(await page.isVisible('#mock-badge')).toBe(false);
+    } finally {
+      await served.stop();
+      await gemini.close();
+    }
+    // A server whose edit form has no `size` (an older one) gets no size menu, and no size field is sent.
+    const doc = `${fast.url}/api/openapi.json`;
+    await page.route(doc, async (route) => {
+      const response = await route.fetch();
+      const text = (await response.text()).replaceAll('"size"', '"size-unknown-here"');
+      await route.fulfill({ response, body: text });
+    });
+    try {
+      await open(fast);
+      expect(await page.isHidden('#size-field')).toBe(true);
+      await page.setInputFiles('#photo-input', SAMPLE);
+      const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
+      expect(request.postDataBuffer()!.toString('latin1')).not.toMatch(/name="size"/);
+      await page.waitForSelector('#result:not([hidden])');
+    } finally {
+      await page.unroute(doc);
+    }
+  });
+
+  it('takes a pasted image (a clipboard paste event) and sends it', async () => {
+    await open(fast);
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#c08040' } }).png().toBuffer();
+    // What a browser hands the page when an image is pasted: a File named image.png in clipboardData.
+    const handled = await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      document.getElementById('prompt')!.dispatchEvent(event);
+      return event.defaultPrevented;
+    }, png.toString('base64'));
+    expect(handled).toBe(true);
+    await expect.poll(() => page.textContent('#preview-caption'), POLL).toMatch(/^pasted-photo\.png · 640 × 480 px/);
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
+    const body = request.postDataBuffer()!;
+    expect(body.includes(png)).toBe(true);
+    expect(body.toString('latin1')).toMatch(/name="images"; filename="pasted-photo\.png"/);
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.getAttribute('#download', 'download')).toBe('pasted-photo.staged.png');
+    // Text pasted into the prompt stays text: the photo is not replaced.
+    await page.focus('#prompt');
+    const textPaste = await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.setData('text/plain', 'a sofa');
+      const event = new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true });
+      document.getElementById('prompt')!.dispatchEvent(event);
+      return event.defaultPrevented;
+    });
+    expect(textPaste).toBe(false);
+    expect(await page.textContent('#preview-caption')).toMatch(/^pasted-photo\.png/);
+  });
+
+  it('moves the comparison slider with the mouse (click and drag) and by touch', { timeout: 120_000 }, async () => {
+    // The result of the paste above is on show.
+    await page.waitForSelector('#result:not([hidden])');
+    await page.locator('#compare-slider').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#compare-slider').boundingBox())!;
+    const y = box.y + box.height / 2;
+    const at = (fraction: number) => box.x + box.width * fraction;
+    await page.mouse.click(at(0.25), y);
+    const clicked = Number(await page.inputValue('#compare-slider'));
+    expect(clicked).toBeGreaterThanOrEqual(20);
+    expect(clicked).toBeLessThanOrEqual(30);
+    await page.mouse.move(at(0.3), y);
+    await page.mouse.down();
+    await page.mouse.move(at(0.55), y, { steps: 5 });
+    await page.mouse.move(at(0.8), y, { steps: 5 });
+    await page.mouse.up();
+    const dragged = Number(await page.inputValue('#compare-slider'));
+    expect(dragged).toBeGreaterThanOrEqual(75);
+    expect(dragged).toBeLessThanOrEqual(85);
+    expect(await page.$eval('#compare', (el) => (el as HTMLElement).style.getPropertyValue('--pos'))).toBe(`${dragged}%`);
+
+    // A phone: a touch screen, 375 px wide.
+    const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, hasTouch: true, isMobile: true });
+    await phone.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1') return route.continue();
+      offHost.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+    try {
+      const touch = await phone.newPage();
+      await touch.goto(`${fast.url}/`);
+      await touch.waitForSelector('body[data-ready="true"]');
+      await touch.setInputFiles('#photo-input', SAMPLE);
+      await touch.tap('#submit');
+      await touch.waitForSelector('#result:not([hidden])');
+      await touch.locator('#compare-slider').scrollIntoViewIfNeeded();
+      const area = (await touch.locator('#compare-slider').boundingBox())!;
+      await touch.touchscreen.tap(area.x + area.width * 0.2, area.y + area.height / 2);
+      const tapped = Number(await touch.inputValue('#compare-slider'));
+      expect(tapped).toBeGreaterThanOrEqual(15);
+      expect(tapped).toBeLessThanOrEqual(25);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('badges a DEV_MODE fallback as a mock result, saying why', { timeout: 120_000 }, async () => {
+    // No Gemini key, DEV_MODE: the server answers google with the mock and says so in X-FrameForge-Fallback.
+    const dev = await startServeProcess({ DEV_MODE: 'true', MOCK_DELAY_MS: '50', GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9' });
+    try {
+      await open(dev);
+      await page.selectOption('#provider', 'google');
+      await page.setInputFiles('#photo-input', SAMPLE);
+      await page.click('#submit');
+      await page.waitForSelector('#result:not([hidden])');
+      expect(await page.isVisible('#mock-badge')).toBe(true);
+      expect(await page.textContent('#mock-badge')).toBe('Mock result: the server had no key for this provider and answered with the mock');
+    } finally {
+      await dev.stop();
+    }
+  });
+
+  it('labels every control it shows', async () => {
+    const unlabelled = await page.$$eval('input, select, textarea, button', (elements) =>
+      elements
+        .filter((el) => !el.closest('[hidden]'))
+        .filter((el) => {
+          const control = el as HTMLInputElement;
+          const text = el.tagName === 'BUTTON' ? el.textContent?.trim() : '';
+          return !(control.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || text);
+        })
+        .map((el) => el.outerHTML.slice(0, 100)),
+    );
+    expect(unlabelled).toEqual([]);
+  });
+
+  it('on 429 shows the server\'s detail, its hint and what to do', { timeout: 120_000 }, async () => {
+    const limited = await startServeProcess({ DEFAULT_PROVIDER: 'mock', MOCK_DELAY_MS: '50', RATE_LIMIT_EDITS_PER_HOUR: '1' });
+    try {
+      await open(limited);
+      await page.setInputFiles('#photo-input', SAMPLE);
+      await page.click('#submit');
+      await page.waitForSelector('#result:not([hidden])');
+      expectedErrors.push(/status of 429/);
+      const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/jobs')), page.click('#submit')]);
+      expect(refused.status()).toBe(429);
+      const retryAfter = Number(refused.headers()['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      await page.waitForSelector('#error:not([hidden])');
+      const text = (await page.textContent('#error'))!;
+      expect(text).toContain('Too many edits from your address.');
+      expect(text).toContain(`Try again in ${retryAfter} s.`);
+      expect(text).toContain(`how many edits each address may ask for. Press Stage the room again in ${retryAfter} s.`);
+      expect(text).not.toContain('[object Object]');
+      expect(await page.textContent('#status')).toBe('The edit failed.');
+      expect(await page.isEnabled('#submit')).toBe(true);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('on 503 (every edit slot taken) shows the server\'s detail, its hint and what to do', { timeout: 120_000 }, async () => {
+    // One edit at a time, none waiting: a second edit is refused with 503 server_busy before its body is read.
+    const busy = await startServeProcess({ DEFAULT_PROVIDER: 'mock', MOCK_DELAY_MS: '600000', MAX_CONCURRENT_EDITS: '1', MAX_QUEUED_EDITS: '0' });
+    const hog = new AbortController();
+    try {
+      const body = new FormData();
+      body.append('images', new Blob([await readFile(SAMPLE)], { type: 'image/jpeg' }), 'hog.jpg');
+      const held = fetch(`${busy.url}/api/edit`, { method: 'POST', body, signal: hog.signal }).catch(() => undefined);
+      // Until the hog holds the slot, a probe without an image takes it for a moment and gets 400.
+      await expect
+        .poll(async () => (await fetch(`${busy.url}/api/edit`, { method: 'POST', body: new FormData() })).status, POLL)
+        .toBe(503);
+      await withoutJobsApi(busy, async () => {
+        await open(busy);
+        await page.setInputFiles('#photo-input', SAMPLE);
+        expectedErrors.push(/status of 503/);
+        const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/edit')), page.click('#submit')]);
+        expect(refused.status()).toBe(503);
+        const retryAfter = Number(refused.headers()['retry-after']);
+        await page.waitForSelector('#error:not([hidden])');
+        const text = (await page.textContent('#error'))!;
+        expect(text).toContain('The server is busy: 1 edit in progress and 0 waiting.');
+        expect(text).toContain(`Try again in ${retryAfter} s.`);
+        expect(text).toContain(`as many edits as it takes at once. Press Stage the room again in ${retryAfter} s.`);
+        expect(await page.isEnabled('#submit')).toBe(true);
+        await page.locator('.controls').screenshot({ path: path.join(ARTIFACTS, 'page-busy-1280.png') });
+        // The error box in the narrow, dark layout too.
+        await page.setViewportSize({ width: 375, height: 900 });
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await page.locator('#error').screenshot({ path: path.join(ARTIFACTS, 'page-busy-375-dark.png') });
+        await page.emulateMedia({ colorScheme: 'light' });
+        await page.setViewportSize({ width: 1280, height: 900 });
+      });
+      hog.abort();
+      await held;
+    } finally {
+      hog.abort();
+      await busy.stop();
+    }
   });
 
   it('made no request off 127.0.0.1 and logged no console error it should not have', () => {

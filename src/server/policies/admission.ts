@@ -105,7 +105,9 @@ export function createAdmission(options: AdmissionOptions): Admission {
     if (active < maxActive && waiting.length === 0) return grant();
     if (waiting.length >= maxQueued) {
       const seconds = retryAfter();
-      throw new FrameForgeError('server_busy', `The server is busy: ${active} ${noun} in progress and ${waiting.length} waiting.`, {
+      // "1 edit", "2 edits": the noun is given in the plural.
+      const working = `${active} ${active === 1 ? noun.replace(/s$/, '') : noun}`;
+      throw new FrameForgeError('server_busy', `The server is busy: ${working} in progress and ${waiting.length} waiting.`, {
         retryAfter: seconds,
         hint: `Try again in ${seconds} s.`,
       });
