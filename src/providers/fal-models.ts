@@ -106,30 +106,30 @@ function flux2(endpoint: string, name: string, extra: Partial<FalModel> = {}): F
   };
 }
 
-function flux2Pro(endpoint: string, name: string): FalModel {
+function flux2Pro(endpoint: string, name: string, checked = ''): FalModel {
   return {
     endpoint, name, field: 'image_urls', maxImages: 4,
     size: { param: 'image_size', minPixels: 512 * 512, maxPixels: 4 * MP }, aspect: BY_SIZE, seed: true,
     outputFormats: JPEG_PNG, safety: ['enable_safety_checker', 'safety_tolerance'], maxEdge: 2048,
-    source: `${SDK} (image_size default auto, no num_images). Image count and pixel bounds not stated; 4 images and 4 MP assumed`,
+    source: `${checked ? `${checked} (image_size default auto); ` : ''}${SDK} (image_size default auto, no num_images). Image count and pixel bounds not stated; 4 images and 4 MP assumed`,
   };
 }
 
-function qwen2(endpoint: string, name: string): FalModel {
+function qwen2(endpoint: string, name: string, checked = ''): FalModel {
   return {
     endpoint, name, field: 'image_urls', maxImages: 3,
     size: { param: 'image_size', minPixels: 512 * 512, maxPixels: 2048 * 2048 }, aspect: BY_SIZE, numImages: {}, seed: true,
     outputFormats: ALL_FORMATS, safety: ['enable_safety_checker'], maxEdge: 2048,
-    source: `${SDK} ("1-3 images required", "Total number of pixels must be between 512x512 and 2048x2048"; without image_size the LAST input's size is used)`,
+    source: `${checked ? `${checked} (image_urls); ` : ''}${SDK} ("1-3 images required", "Total number of pixels must be between 512x512 and 2048x2048"; without image_size the LAST input's size is used)`,
   };
 }
 
-function qwenPlus(endpoint: string, name: string): FalModel {
+function qwenPlus(endpoint: string, name: string, checked = ''): FalModel {
   return {
     endpoint, name, field: 'image_urls', maxImages: 3,
     size: { param: 'image_size', minPixels: 512 * 512, maxPixels: 2048 * 2048 }, aspect: BY_SIZE, numImages: {}, seed: true,
     outputFormats: ALL_FORMATS, safety: ['enable_safety_checker'], maxEdge: 2048,
-    source: `${SDK} ("If None, uses the input image dimensions"). Image count and pixel bounds not stated; 3 images (Qwen-Image-Edit-2509's multi-image design) and 512²-2048² assumed`,
+    source: `${checked ? `${checked}; ` : ''}${SDK} ("If None, uses the input image dimensions"). Image count and pixel bounds not stated; 3 images (Qwen-Image-Edit-2509's multi-image design) and 512²-2048² assumed`,
   };
 }
 
@@ -158,21 +158,21 @@ export const FAL_MODELS: readonly FalModel[] = [
     `${page('fal-ai/bytedance/seedream/v4/edit')} (image_size default {"height":2048,"width":2048}, "minimum total image area is 921600 pixels", num_images 1-6, "up to 10 image inputs"); max 4096x4096 from the v4 text-to-image schema`),
   seedream('fal-ai/bytedance/seedream/v4.5/edit', 'Seedream 4.5 edit',
     { param: 'image_size', minPixels: 2560 * 1440, maxPixels: 4096 * 4096 },
-    `${SDK} ("total number of pixels must be between 2560*1440 and 4096*4096", "up to 10 image inputs"); num_images range not stated, v4's 6 assumed`),
+    `https://fal.ai/docs/model-api-reference/image-generation-api/bytedance-seedream-v4.5 (image_size presets or custom, "total number of pixels must be between 2560x1440 and 4096x4096", num_images 1-6, "up to 10 image inputs"); ${SDK}`),
   seedream('fal-ai/bytedance/seedream/v5/lite/edit', 'Seedream 5.0 Lite edit',
     { param: 'image_size', minPixels: 2560 * 1440, maxPixels: 3072 * 3072 },
-    `${SDK} ("Total pixels must be between 2560x1440 and 3072x3072", default auto_2K, no seed, "up to 10 image inputs"); num_images range not stated, v4's 6 assumed`,
+    `${page('fal-ai/bytedance/seedream/v5/lite/edit')} (image_size default auto_2K, "Total pixels must be between 2560x1440 and 3072x3072", num_images 1-6); ${SDK} (no seed, "up to 10 image inputs")`,
     false),
-  qwen2('fal-ai/qwen-image-2/edit', 'Qwen-Image 2.0 edit'),
+  qwen2('fal-ai/qwen-image-2/edit', 'Qwen-Image 2.0 edit', 'https://fal.ai/models/fal-ai/qwen-image-2/edit/api'),
   qwen2('fal-ai/qwen-image-2/pro/edit', 'Qwen-Image 2.0 Pro edit'),
-  qwenPlus('fal-ai/qwen-image-edit-2511', 'Qwen-Image-Edit 2511'),
+  qwenPlus('fal-ai/qwen-image-edit-2511', 'Qwen-Image-Edit 2511', 'https://fal.ai/learn/devs/qwen-image-edit-2511-developer-guide (fal\'s guide to the endpoint)'),
   qwenPlus('fal-ai/qwen-image-edit-plus', 'Qwen-Image-Edit Plus (2509)'),
   {
     endpoint: 'fal-ai/qwen-image-edit', name: 'Qwen-Image-Edit (first release)', field: 'image_url', maxImages: 1,
     size: { param: 'image_size', minPixels: 512 * 512, maxPixels: 2048 * 2048 }, aspect: BY_SIZE, numImages: {}, seed: true,
     outputFormats: JPEG_PNG, safety: ['enable_safety_checker'], maxEdge: 2048,
     legacy: 'superseded by Qwen-Image-Edit 2509/2511 and Qwen-Image 2.0 edit on fal',
-    source: `${SDK} (image_url, image_size); pixel bounds not stated, 512²-2048² assumed. No fal "legacy" label found: flagged because later releases exist`,
+    source: `${page('fal-ai/qwen-image-edit')} (image_size, num_images 1-4); ${SDK} (image_url, image_size); pixel bounds not stated, 512²-2048² assumed. No fal "legacy" label found: flagged because later releases exist`,
   },
   flux2('fal-ai/flux-2/edit', 'FLUX.2 [dev] edit'),
   flux2('fal-ai/flux-2/flash/edit', 'FLUX.2 [dev] flash edit'),
@@ -180,13 +180,13 @@ export const FAL_MODELS: readonly FalModel[] = [
   flux2('fal-ai/flux-2/klein/4b/edit', 'FLUX.2 [klein] 4B edit'),
   flux2('fal-ai/flux-2/klein/9b/edit', 'FLUX.2 [klein] 9B edit'),
   flux2Pro('fal-ai/flux-2-pro/edit', 'FLUX.2 [pro] edit'),
-  flux2Pro('fal-ai/flux-2-flex/edit', 'FLUX.2 [flex] edit'),
-  flux2Pro('fal-ai/flux-2-max/edit', 'FLUX.2 [max] edit'),
+  flux2Pro('fal-ai/flux-2-flex/edit', 'FLUX.2 [flex] edit', page('fal-ai/flux-2-flex/edit')),
+  flux2Pro('fal-ai/flux-2-max/edit', 'FLUX.2 [max] edit', page('fal-ai/flux-2-max/edit')),
   {
     endpoint: 'fal-ai/flux-kontext/dev', name: 'FLUX.1 Kontext [dev]', field: 'image_url', maxImages: 1,
     size: { param: 'resolution_mode' }, aspect: { param: 'resolution_mode', values: KONTEXT_DEV_MODES },
     numImages: {}, seed: true, outputFormats: JPEG_PNG, safety: ['enable_safety_checker'], maxEdge: 2048,
-    source: `${SDK} (resolution_mode auto | match_input | ratios); page not in the stored corpus`,
+    source: `https://fal.ai/models/fal-ai/flux-kontext/dev/api (image_url); ${SDK} (resolution_mode auto | match_input | ratios)`,
   },
   kontextPro('fal-ai/flux-pro/kontext', 'FLUX.1 Kontext [pro]', 'image_url'),
   kontextPro('fal-ai/flux-pro/kontext/max', 'FLUX.1 Kontext [max]', 'image_url'),
@@ -194,7 +194,7 @@ export const FAL_MODELS: readonly FalModel[] = [
   {
     endpoint: 'fal-ai/flux/dev/image-to-image', name: 'FLUX.1 [dev] image-to-image', field: 'image_url', maxImages: 1,
     numImages: {}, seed: true, outputFormats: JPEG_PNG, safety: ['enable_safety_checker'], maxEdge: 2048,
-    source: `${SDK} (image_url, strength, no size or ratio: the output follows the input); provider-protocols B.8`,
+    source: `https://fal.ai/models/fal-ai/flux/dev/image-to-image/api (image_url, prompt); ${SDK} (image_url, strength, no size or ratio: the output follows the input); provider-protocols B.8`,
   },
 ];
 
