@@ -143,7 +143,7 @@ export const FAL_MODELS: readonly FalModel[] = [
   nano('fal-ai/nano-banana-pro/edit', {
     name: 'Nano Banana Pro (Gemini 3 Pro Image)', maxImages: 14,
     size: { param: 'resolution', values: ['1K', '2K', '4K'] }, maxEdge: 4096,
-    source: `${SDK} (resolution 1K/2K/4K default 1K, aspect_ratio enum); provider-protocols B.8. Image count not stated: Gemini's 14`,
+    source: `https://fal.ai/models/fal-ai/nano-banana-pro/edit/api (image_urls); ${SDK} (resolution 1K/2K/4K default 1K, aspect_ratio enum); provider-protocols B.8. Image count not stated: Gemini's 14`,
   }),
   nano('fal-ai/nano-banana/edit', {
     name: 'Nano Banana (Gemini 2.5 Flash Image)',
