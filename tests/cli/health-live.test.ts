@@ -154,6 +154,13 @@ describe('health --live against fal', () => {
   });
 });
 
+test('--provider without --live is a usage error (exit 2), not silently ignored', async () => {
+  const run = await runCli(['health', '--provider', 'google'], { cwd: await tempDir(), env: env() });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/--provider chooses what --live checks/);
+  expect(gemini.calls.length + fal.calls.length).toBe(0);
+});
+
 test('without --live, health makes no network call even with keys and provider URLs set', async () => {
   const run = await runCli(['health', '--json'], { cwd: await tempDir(), env: env() });
   expect(run.code).toBe(0);

@@ -7,7 +7,7 @@
  * instead. Exit 0 when every check passes, 1 otherwise.
  */
 import { loadConfig, type Config } from '../../core/config.js';
-import { isFrameForgeError, toFrameForgeError } from '../../core/errors.js';
+import { FrameForgeError, isFrameForgeError, toFrameForgeError } from '../../core/errors.js';
 import { listProviders, parseProvider, resolveProvider } from '../../providers/registry.js';
 import { colors, writeJson, type CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
@@ -121,6 +121,9 @@ async function remoteCheck(url: string): Promise<Check> {
 }
 
 export async function healthCommand(options: HealthOptions, globals: GlobalOptions, io: CliIO): Promise<number> {
+  if (options.provider !== undefined && !options.live) {
+    throw new FrameForgeError('usage', '--provider chooses what --live checks; add --live.', { subject: '--provider' });
+  }
   const checks = options.url ? [await remoteCheck(options.url)] : await localChecks(globals, io, options);
   const ok = checks.every((c) => c.ok);
   if (options.json) {
