@@ -62,6 +62,14 @@ export async function probeFalEndpoint(options: FalProbeOptions, signal: AbortSi
   }
   const body = await readJson(response);
   if (response.status === 404) throw endpointUnknown(options);
+  // fal's reference page shows an "Admin API key" in its auth block while its text asks for "a valid
+  // API key": a 403 means the key was recognised but not let in here (its scope), which is not a bad key.
+  if (response.status === 403) {
+    return {
+      detail: 'fal recognised the key but refused it the pricing lookup (HTTP 403: probably its scope, API rather than ADMIN).',
+      unchecked: `Not checked by --live: whether fal knows ${options.endpoint}, the account's credit, and the input FrameForge sends.`,
+    };
+  }
   if (!response.ok) {
     const { text } = describeFalBody(body);
     throw scrubSecret(

@@ -146,6 +146,15 @@ describe('health --live against fal', () => {
     expect(unknown.check.detail).toContain('fal-ai/no-such-model/edit');
   });
 
+  test('a 403 (a key without the scope for the pricing API) is not called a bad key, and says what went unchecked', async () => {
+    fal.script('pricing', { status: 403, json: { detail: 'Forbidden' } });
+    const run = await live(['--provider', 'fal:fal-ai/nano-banana-2/edit']);
+    expect(run.code).toBe(0);
+    expect(run.check.ok).toBe(true);
+    expect(run.check.detail).toMatch(/recognised the key but refused it the pricing lookup \(HTTP 403/);
+    expect(run.check.detail).toMatch(/Not checked by --live: whether fal knows fal-ai\/nano-banana-2\/edit/);
+  });
+
   test('mock has nothing to check and calls nothing', async () => {
     const run = await live(['--provider', 'mock']);
     expect(run.code).toBe(0);
