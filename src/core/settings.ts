@@ -307,7 +307,7 @@ export const SETTINGS = [
   spec({ key: 'jobTtlSeconds', env: ['JOB_TTL_SECONDS'], parse: integer(1, 365 * 86400),
     description: 'How long a job, its input and its result are kept (counted from submission, and again from its end).' }),
   spec({ key: 'jobConcurrency', env: ['JOB_CONCURRENCY'], parse: integer(1, 1000),
-    description: 'Jobs one process runs at once: the embedded queue of `serve`, or a `frameforge worker` without --concurrency.' }),
+    description: 'Jobs one worker runs at once: a `frameforge worker` without --concurrency, or the worker `serve` runs with REDIS_URL (embedded jobs use the edit slots: MAX_CONCURRENT_EDITS).' }),
   spec({ key: 'redisUrl', env: ['REDIS_URL'], secret: true, parse: redisUrl,
     description: 'Run jobs through BullMQ on this Redis (redis:// or rediss://): `frameforge worker` processes run them; without it `serve` runs jobs in-process.' }),
   spec({ key: 'jobKeySecret', env: ['JOB_KEY_SECRET'], secret: true, parse: longSecret,

@@ -1,8 +1,10 @@
 /**
- * Chooses the job backend once, at startup: in-memory without REDIS_URL,
- * BullMQ on Redis with it (plus a worker in this process unless `noWorker`).
+ * Chooses the job backend once, at startup: in-memory without REDIS_URL (in
+ * the server's edit slots), BullMQ on Redis with it (plus a worker in this
+ * process, JOB_CONCURRENCY jobs at once, unless `noWorker`).
  */
 import type { Config } from '../core/config.js';
+import { createAdmission, type Admission } from '../server/policies/admission.js';
 import type { resolveProvider } from '../providers/registry.js';
 import { createMemoryQueue } from './memory-queue.js';
 import type { ErrorSink } from './redis-connection.js';
@@ -16,12 +18,17 @@ export interface CreateQueueOptions {
   noWorker?: boolean;
   /** Where Redis connection trouble is reported (it is retried, never fatal). */
   onError?: ErrorSink;
+  /** Embedded: the edit slots jobs run in, shared with POST /api/edit; made from the config otherwise. */
+  admission?: Pick<Admission, 'enter'>;
 }
 
 export async function createJobQueue(config: Config, options: CreateQueueOptions = {}): Promise<JobQueue> {
   const run = createJobRunner(config, options.resolveProvider);
   const { redisUrl } = config;
-  if (!redisUrl) return createMemoryQueue({ run, concurrency: config.jobConcurrency, ttlMs: config.jobTtlSeconds * 1000 });
+  if (!redisUrl) {
+    const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
+    return createMemoryQueue({ run, admission, ttlMs: config.jobTtlSeconds * 1000 });
+  }
   const onError = options.onError ?? (() => {});
   const { createRedisQueue } = await import('./redis-queue.js');
   const redisConfig = { ...config, redisUrl };

@@ -1,43 +1,71 @@
 /**
- * The embedded backend: jobs run in this process, at most `concurrency` at a
- * time, in the order they came. Inputs are dropped as soon as a job ends;
- * records and results are kept for the TTL after that (expired ones are swept
- * on access and once a minute). Everything is lost when the process stops.
+ * The embedded backend: jobs run in this process, in the server's edit slots.
+ * They share the admission policy of POST /api/edit (MAX_CONCURRENT_EDITS at
+ * once, MAX_QUEUED_EDITS waiting, in arrival order; past that, 503
+ * server_busy with Retry-After), because a job holds the same memory an edit
+ * does. A job takes its place before its upload is read (`reserve`), so a
+ * full server refuses it before reading the body, as it does an edit.
+ *
+ * Inputs are dropped as soon as a job ends; records and results are kept for
+ * the TTL after that (expired ones are swept on access and once a minute).
+ * Everything is lost when the process stops.
  */
 import { EventEmitter } from 'node:events';
 import { FrameForgeError, isAbortError } from '../core/errors.js';
+import type { Admission, Release } from '../server/policies/admission.js';
 import { newJobId } from './job-id.js';
 import { finished, newRecord, started } from './records.js';
 import { cancelledError, jobErrorOf, type JobRunner } from './run-job.js';
-import { TERMINAL_STATUSES, type JobInput, type JobQueue, type JobRecord, type JobResult } from './types.js';
+import { TERMINAL_STATUSES, type JobInput, type JobPlace, type JobQueue, type JobRecord, type JobResult } from './types.js';
 
 export interface MemoryQueueOptions {
   run: JobRunner;
-  concurrency: number;
+  /** The slots jobs run in, shared with POST /api/edit (server/policies/admission.ts). */
+  admission: Pick<Admission, 'enter'>;
   ttlMs: number;
-  /** Jobs waiting beyond this are refused with 503 (0 = no bound). */
-  maxQueued?: number;
   now?: () => number;
+}
+
+/** A place in the admission line: a slot at once, or a promise of one; its controller gives it up (or aborts the job). */
+interface Place extends JobPlace {
+  readonly controller: AbortController;
+  readonly entered: Release | Promise<Release>;
 }
 
 interface Entry {
   record: JobRecord;
   input: JobInput | undefined;
   result?: JobResult;
-  controller?: AbortController;
+  place: Place;
   done?: Promise<void>;
   expiresAt: number;
 }
 
 const SWEEP_MS = 60_000;
 
+/** Takes a place now: throws server_busy when every slot and queue place is taken. */
+function takePlace(admission: Pick<Admission, 'enter'>): Place {
+  const controller = new AbortController();
+  const entered = admission.enter(controller.signal);
+  // A place given up while waiting rejects; whoever waited for it has stopped caring.
+  if (typeof entered !== 'function') entered.catch(() => {});
+  return {
+    controller,
+    entered,
+    cancel() {
+      controller.abort(new DOMException('The job gave up its place.', 'AbortError'));
+      if (typeof entered === 'function') entered();
+      // Granted in the meantime: hand the slot straight back.
+      else void entered.then((release) => release(), () => {});
+    },
+  };
+}
+
 export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
-  const waiting: string[] = [];
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  let running = 0;
   let closed = false;
 
   const set = (entry: Entry, record: JobRecord) => {
@@ -48,7 +76,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
   function live(id: string): Entry | undefined {
     const entry = entries.get(id);
     if (entry && now() >= entry.expiresAt) {
-      entry.controller?.abort(new DOMException('The job expired.', 'AbortError'));
+      entry.place.controller.abort(new DOMException('The job expired.', 'AbortError'));
       entries.delete(id);
       return undefined;
     }
@@ -60,49 +88,54 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
   }, Math.min(SWEEP_MS, options.ttlMs));
   sweep.unref();
 
-  function pump(): void {
-    while (!closed && running < options.concurrency && waiting.length > 0) {
-      const entry = live(waiting.shift()!);
-      if (entry?.record.status === 'queued') entry.done = start(entry);
-    }
-  }
-
-  async function start(entry: Entry): Promise<void> {
-    running++;
-    const controller = new AbortController();
-    entry.controller = controller;
-    set(entry, started(entry.record, now()));
+  /** Waits for the job's slot, runs it in the slot, and gives the slot back. */
+  async function run(entry: Entry): Promise<void> {
+    let release: Release;
     try {
-      const result = await options.run(entry.input!, controller.signal);
-      entry.result = result;
-      set(entry, finished(entry.record, 'succeeded', now(), { provider: result.providerId }));
-    } catch (error) {
-      const cancelled = controller.signal.aborted || isAbortError(error);
-      set(entry, finished(entry.record, cancelled ? 'cancelled' : 'failed', now(), { error: cancelled ? cancelledError() : jobErrorOf(error) }));
+      release = await entry.place.entered;
+    } catch {
+      return; // Gave up its place while waiting: cancelled, expired, or the server is closing.
+    }
+    try {
+      // Cancelled (or the server closed) between the grant and now.
+      if (closed || entry.record.status !== 'queued' || !entry.input) return;
+      const { signal } = entry.place.controller;
+      set(entry, started(entry.record, now()));
+      try {
+        const result = await options.run(entry.input, signal);
+        entry.result = result;
+        set(entry, finished(entry.record, 'succeeded', now(), { provider: result.providerId }));
+      } catch (error) {
+        const cancelled = signal.aborted || isAbortError(error);
+        set(entry, finished(entry.record, cancelled ? 'cancelled' : 'failed', now(), { error: cancelled ? cancelledError() : jobErrorOf(error) }));
+      } finally {
+        entry.input = undefined;
+        entry.expiresAt = now() + options.ttlMs;
+      }
     } finally {
-      entry.input = undefined;
-      entry.controller = undefined;
-      entry.expiresAt = now() + options.ttlMs;
-      running--;
-      pump();
+      release();
     }
   }
 
   return {
     backend: 'memory',
-    async submit(request) {
+    reserve() {
       if (closed) throw new FrameForgeError('service_unavailable', 'The server is shutting down.', { retryAfter: 5 });
-      if (options.maxQueued && waiting.length >= options.maxQueued) {
-        throw new FrameForgeError('service_unavailable', 'Too many jobs are waiting.', { retryAfter: 5, hint: 'Try again shortly.' });
+      return takePlace(options.admission);
+    },
+    async submit(request, reserved) {
+      if (closed) {
+        reserved?.cancel();
+        throw new FrameForgeError('service_unavailable', 'The server is shutting down.', { retryAfter: 5 });
       }
+      const place = (reserved as Place | undefined) ?? takePlace(options.admission);
       const id = newJobId();
       const at = now();
       const { webhookUrl: _w, owner: _o, ...input } = request;
-      const entry: Entry = { record: newRecord(id, request, at), input, expiresAt: at + options.ttlMs };
+      const entry: Entry = { record: newRecord(id, request, at), input, place, expiresAt: at + options.ttlMs };
       entries.set(id, entry);
-      waiting.push(id);
       const record = entry.record;
-      pump();
+      entry.done = run(entry);
       return record;
     },
     async status(id) {
@@ -120,9 +153,11 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
         entry.input = undefined;
         entry.expiresAt = now() + options.ttlMs;
         set(entry, finished(entry.record, 'cancelled', now(), { error: cancelledError() }));
+        // Leaves the line at once; a slot granted in the meantime is given back by run().
+        entry.place.controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
         return entry.record;
       }
-      entry.controller?.abort(new DOMException('The job was cancelled.', 'AbortError'));
+      entry.place.controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
       await entry.done;
       return entry.record;
     },
@@ -135,10 +170,10 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       clearInterval(sweep);
       const pending: Promise<void>[] = [];
       for (const entry of entries.values()) {
-        if (entry.controller) {
-          entry.controller.abort(new DOMException('The server is shutting down.', 'AbortError'));
-          if (entry.done) pending.push(entry.done);
-        }
+        if (TERMINAL_STATUSES.has(entry.record.status)) continue;
+        // Running ones are cancelled (they would be lost anyway); waiting ones leave the line.
+        entry.place.controller.abort(new DOMException('The server is shutting down.', 'AbortError'));
+        if (entry.done) pending.push(entry.done);
       }
       await Promise.all(pending);
     },

@@ -89,10 +89,22 @@ export interface JobResult {
   readonly compare?: Buffer;
 }
 
+/** A job's place in line, taken before its upload is read (see JobQueue.reserve). */
+export interface JobPlace {
+  /** Gives the place back unused (the upload failed; nothing was submitted). */
+  cancel(): void;
+}
+
 export interface JobQueue {
   readonly backend: 'memory' | 'redis';
-  /** Stores the input and queues the job; resolves once it is safely queued. */
-  submit(request: JobRequest): Promise<JobRecord>;
+  /**
+   * The embedded queue only: a place for one job among the server's edit slots,
+   * taken before its upload is read so that a full server refuses at once
+   * (server_busy, 503 with Retry-After). Pass it to `submit`, or cancel it.
+   */
+  reserve?(): JobPlace;
+  /** Stores the input and queues the job (in `place`, when one was reserved); resolves once it is safely queued. */
+  submit(request: JobRequest, place?: JobPlace): Promise<JobRecord>;
   /** The job's record, or undefined when unknown or expired. */
   status(id: string): Promise<JobRecord | undefined>;
   /** The result image of a succeeded job, or undefined. */

@@ -13,6 +13,7 @@ import { createApp, type AppOptions } from './app.js';
 import { createIdleCollector } from './idle-gc.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
+import { createAdmission } from './policies/admission.js';
 import { loadAccessTokens } from './policies/tokens.js';
 import { defaultPageDir, loadPage } from './page/load-page.js';
 
@@ -92,10 +93,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const tokens = await loadAccessTokens(config);
   // Read before listening: a missing build is a startup error, not a 404 later (and before a job queue is made).
   const page = config.serveUi ? loadPage(options.pageDir ?? defaultPageDir(), { defaultPrompt: config.defaultPrompt }) : undefined;
+  // One set of edit slots for POST /api/edit, job uploads and embedded jobs alike: they hold the same memory.
+  const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
   const ownJobs = !options.jobs;
   const jobs =
     options.jobs ??
     (await (await import('../jobs/create-queue.js')).createJobQueue(config, {
+      admission,
       ...(options.resolveProvider ? { resolveProvider: options.resolveProvider } : {}),
       ...(options.noWorker ? { noWorker: true } : {}),
       // Redis trouble is retried by the client; it is logged, never fatal.
@@ -116,7 +120,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     limits: { ...DEFAULT_MULTIPART_LIMITS, ...options.limits },
     uploadIdleMs: options.uploadIdleMs ?? 30 * SECOND,
     ...(options.uploadRateWindowMs ? { uploadRateWindowMs: options.uploadRateWindowMs } : {}),
-    ...(options.admission ? { admission: options.admission } : {}),
+    admission,
     apiTimeoutMs: options.apiTimeoutMs ?? 30 * SECOND,
     editTimeoutMs,
     tokens,

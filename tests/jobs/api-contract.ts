@@ -84,7 +84,7 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
     });
 
     it('cancels a queued job before it runs', async () => {
-      await withServer(start, { mockDelayMs: 120_000, jobConcurrency: 1 }, async (url) => {
+      await withServer(start, { mockDelayMs: 120_000, jobConcurrency: 1, maxConcurrentEdits: 1 }, async (url) => {
         const first = await submit(url);
         await waitFor(url, first.id, ['running']);
         const second = await submit(url);

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
 import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
+import { createAdmission } from '../../src/server/policies/admission.js';
 import { createRedisQueue } from '../../src/jobs/redis-queue.js';
 import type { JobRunner } from '../../src/jobs/run-job.js';
 import type { JobInput, JobQueue } from '../../src/jobs/types.js';
@@ -59,7 +60,7 @@ async function roundTrip(make: (run: JobRunner) => Promise<JobQueue>): Promise<J
 
 describe('a job carries every field of its input to the runner', () => {
   it('embedded (in memory)', async () => {
-    const received = await roundTrip(async (run) => createMemoryQueue({ run, concurrency: 1, ttlMs: 60_000 }));
+    const received = await roundTrip(async (run) => createMemoryQueue({ run, admission: createAdmission({ maxActive: 1, maxQueued: 1 }), ttlMs: 60_000 }));
     expect(received).toEqual(EVERY_FIELD);
   });
 

@@ -4,13 +4,12 @@
  * Retry-After before reading the body, admitted edits still complete, and a
  * trickling upload gets 408 and gives its slot back. No timing is asserted.
  */
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
 import { resolveProvider } from '../../src/providers/registry.js';
 import type { EditRequest } from '../../src/providers/types.js';
 import { createAdmission } from '../../src/server/policies/admission.js';
-import { form, jpeg, partHead, postEdit, rawRequest, requestHead, startServer, type TestServer } from './helpers.js';
+import { form, jpeg, partHead, postEdit, rawRequest, requestHead, startServer, trickle, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -113,35 +112,6 @@ describe('admission control on POST /api/edit', () => {
     expect(line).toMatchObject({ status: 503, path: '/api/edit' });
   });
 });
-
-/** Sends the head and the first part, then one byte every `everyMs` until the server answers. */
-function trickle(url: string, everyMs: number): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    let received = '';
-    let timer: NodeJS.Timeout | undefined;
-    socket.on('connect', () => {
-      socket.write(requestHead(url, 1024 * 1024));
-      socket.write(partHead('images', 'slow.jpg'));
-      timer = setInterval(() => socket.write('x'), everyMs);
-    });
-    socket.on('data', (d: Buffer) => {
-      received += d.toString('latin1');
-      const end = received.indexOf('\r\n\r\n');
-      const length = /content-length: (\d+)/i.exec(received)?.[1];
-      if (end !== -1 && length && received.length >= end + 4 + Number(length)) {
-        clearInterval(timer);
-        socket.destroy();
-        resolve({ status: Number(received.split(' ')[1]), body: received.slice(end + 4) });
-      }
-    });
-    socket.on('error', (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-  });
-}
 
 describe('minimum upload rate', () => {
   it('a trickled upload gets 408 request_timeout and its slot back', async () => {

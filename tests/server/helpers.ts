@@ -159,10 +159,10 @@ export function partHead(field: string, filename?: string): Buffer {
   );
 }
 
-export function requestHead(url: string, contentLength: number | undefined, extra = ''): string {
+export function requestHead(url: string, contentLength: number | undefined, extra = '', target = '/api/edit'): string {
   const { host } = new URL(url);
   return (
-    `POST /api/edit HTTP/1.1\r\nHost: ${host}\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
+    `POST ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
     (contentLength === undefined ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${contentLength}\r\n`) +
     extra +
     '\r\n'
@@ -177,4 +177,33 @@ export function* chunked(buffers: Iterable<Buffer>): Generator<Buffer> {
 
 export function* repeat(chunk: Buffer, totalBytes: number): Generator<Buffer> {
   for (let sent = 0; sent < totalBytes; sent += chunk.length) yield chunk;
+}
+
+/** POSTs the head and the first part to `target`, then one byte every `everyMs` until the server answers. */
+export function trickle(url: string, everyMs: number, target = '/api/edit'): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    socket.on('connect', () => {
+      socket.write(requestHead(url, 1024 * 1024, '', target));
+      socket.write(partHead('images', 'slow.jpg'));
+      timer = setInterval(() => socket.write('x'), everyMs);
+    });
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      const end = received.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(received)?.[1];
+      if (end !== -1 && length && received.length >= end + 4 + Number(length)) {
+        clearInterval(timer);
+        socket.destroy();
+        resolve({ status: Number(received.split(' ')[1]), body: received.slice(end + 4) });
+      }
+    });
+    socket.on('error', (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+  });
 }

@@ -7,11 +7,12 @@ import { DEFAULT_MULTIPART_LIMITS } from '../../src/server/multipart.js';
 import { openApiDocument } from '../../src/server/openapi.js';
 import { IMAGE_FIELDS } from '../../src/server/routes/edit.js';
 import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
+import { createAdmission } from '../../src/server/policies/admission.js';
 import { createJobRunner } from '../../src/jobs/run-job.js';
 import { createRoutes } from '../../src/server/routes/index.js';
 import { startServer } from './helpers.js';
 
-const jobs = createMemoryQueue({ run: createJobRunner(configFrom()), concurrency: 1, ttlMs: 1000 });
+const jobs = createMemoryQueue({ run: createJobRunner(configFrom()), admission: createAdmission({ maxActive: 1, maxQueued: 1 }), ttlMs: 1000 });
 const routes = createRoutes({ config: configFrom(), jobs, limits: DEFAULT_MULTIPART_LIMITS, uploadIdleMs: 1, apiTimeoutMs: 1, editTimeoutMs: 1 });
 
 describe('OpenAPI document', () => {

@@ -10,7 +10,8 @@ import type { Config } from '../../core/config.js';
 import { editImage } from '../../core/edit.js';
 import { resolveProvider } from '../../providers/registry.js';
 import type { MultipartLimits } from '../multipart.js';
-import { createAdmission, type Admission, type Release } from '../policies/admission.js';
+import { createAdmission, type Admission } from '../policies/admission.js';
+import { admit, formOptionsOf } from './admit.js';
 import { keysFromHeaders } from '../policies/request-keys.js';
 import { readEditForm } from './edit-form.js';
 import { sendImage } from './send-image.js';
@@ -34,12 +35,7 @@ export function editHandler(options: EditRouteOptions): Handler {
   const { config } = options;
   const resolve = options.resolveProvider ?? resolveProvider;
   const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
-  const formOptions = {
-    limits: options.limits,
-    uploadIdleMs: options.uploadIdleMs,
-    minUploadBytesPerSecond: config.minUploadBytesPerSecond,
-    uploadRateWindowMs: options.uploadRateWindowMs ?? DEFAULT_UPLOAD_RATE_WINDOW_MS,
-  };
+  const formOptions = formOptionsOf(options);
   return async (ctx) => {
     const release = await admit(admission, ctx);
     try {
@@ -78,27 +74,5 @@ export function editHandler(options: EditRouteOptions): Handler {
     for (const warning of outcome.warnings) ctx.log.log('warn', 'edit warning', { requestId: ctx.requestId, warning }, ctx.secrets);
     ctx.signal.throwIfAborted();
     sendImage(res, outcome);
-  }
-}
-
-/** 30 s, the window: long enough that a mobile upload's pauses average out. */
-export const DEFAULT_UPLOAD_RATE_WINDOW_MS = 30_000;
-
-/**
- * Waits for an edit slot. A full queue throws server_busy now (the body is
- * never read); while queued the request is marked, so that its deadline
- * answers 503 rather than a 408 about an upload we never started reading.
- */
-async function admit(admission: Admission, ctx: RequestContext): Promise<Release> {
-  const entered = admission.enter(ctx.signal);
-  if (typeof entered === 'function') return entered;
-  const since = performance.now();
-  ctx.queued = true;
-  ctx.log.debug('edit queued', { requestId: ctx.requestId, active: admission.active, queued: admission.queued });
-  try {
-    return await entered;
-  } finally {
-    ctx.queued = false;
-    ctx.addLogFields({ queuedMs: Math.round(performance.now() - since) });
   }
 }

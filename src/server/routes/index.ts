@@ -4,6 +4,7 @@ import { cancelJobHandler, jobResultHandler, jobStatusHandler, submitJobHandler,
 import { healthHandler, openApiHandler, presetsHandler, providersHandler, providerStatusHandler } from './meta.js';
 import { pageFileHandler } from './page.js';
 import type { PageFile } from '../page/load-page.js';
+import { createAdmission } from '../policies/admission.js';
 import type { Route } from './types.js';
 
 export interface RouteOptions extends EditRouteOptions, JobRouteOptions {
@@ -13,7 +14,10 @@ export interface RouteOptions extends EditRouteOptions, JobRouteOptions {
   page?: readonly PageFile[];
 }
 
-export function createRoutes(options: RouteOptions): Route[] {
+export function createRoutes(given: RouteOptions): Route[] {
+  const { config } = given;
+  // Edits and job uploads take the same slots (serve passes the ones embedded jobs run in too).
+  const options = { ...given, admission: given.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits }) };
   const api = { timeoutMs: options.apiTimeoutMs, limit: 'other' as const };
   return [
     { path: '/api/health', methods: { GET: healthHandler() }, ...api },

@@ -8,12 +8,13 @@ import type { Config } from '../../core/config.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { isJobId } from '../../jobs/job-id.js';
 import { publicRecord } from '../../jobs/records.js';
-import type { JobQueue, JobRecord } from '../../jobs/types.js';
+import type { JobPlace, JobQueue, JobRecord } from '../../jobs/types.js';
 import { checkOptionsFor } from '../../providers/option-checks.js';
 import { keyFor, missingKeyError, parseProvider } from '../../providers/registry.js';
 import { sendJson } from '../compress.js';
-import type { MultipartLimits } from '../multipart.js';
+import { createAdmission, type Admission } from '../policies/admission.js';
 import { keysFromHeaders } from '../policies/request-keys.js';
+import { admit, formOptionsOf, type UploadOptions } from './admit.js';
 import { readEditForm } from './edit-form.js';
 import { sendImage } from './send-image.js';
 import type { Handler, RequestContext } from './types.js';
@@ -21,11 +22,11 @@ import type { Handler, RequestContext } from './types.js';
 /** How long a client polling a queued or running job is asked to wait. */
 const POLL_AFTER_SECONDS = 2;
 
-export interface JobRouteOptions {
+export interface JobRouteOptions extends UploadOptions {
   config: Config;
   jobs: JobQueue;
-  limits: MultipartLimits;
-  uploadIdleMs: number;
+  /** The edit slots a job's upload takes, shared with POST /api/edit (and embedded jobs). */
+  admission?: Admission;
 }
 
 export const jobPaths = (id: string) => ({ status_url: `/api/jobs/${id}`, result_url: `/api/jobs/${id}/result` });
@@ -48,10 +49,28 @@ async function findJob(ctx: RequestContext, jobs: JobQueue): Promise<JobRecord> 
 
 export function submitJobHandler(options: JobRouteOptions): Handler {
   const { config, jobs } = options;
+  const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
+  const formOptions = formOptionsOf(options);
   return async (ctx) => {
+    // Embedded, the job's own place among the edit slots, kept until it ends; with Redis (the
+    // workers are elsewhere) a slot for the upload only. Either way a full server refuses
+    // before reading the body, as /api/edit does.
+    const held: { place?: JobPlace | undefined } = { place: jobs.reserve?.() };
+    const release = held.place ? undefined : await admit(admission, ctx);
+    try {
+      await submit(ctx, held);
+    } finally {
+      // Still held: nothing was submitted (a bad form, a slow upload), so the place goes back.
+      held.place?.cancel();
+      release?.();
+    }
+  };
+
+  /** Reads the form and submits the job, handing `held.place` over to the queue. */
+  async function submit(ctx: RequestContext, held: { place?: JobPlace | undefined }): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, options);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, formOptions);
     const requested = provider?.trim() || config.defaultProvider;
     const spec = parseProvider(requested, config);
     // The embedded queue runs with this config, so a missing key is known now, not after the wait.
@@ -61,6 +80,8 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
     // What /api/edit refuses (an aspect ratio the model lacks) is refused here, before anything is queued.
     // Not when DEV_MODE will answer with the mock for want of a key: /api/edit accepts that too.
     if (spec.kind !== 'mock' && (key || !config.devMode)) checkOptionsFor(spec, editOptions);
+    const { place } = held;
+    held.place = undefined;
     const record = await jobs.submit({
       images: [image, ...references],
       provider: spec.id,
@@ -72,7 +93,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
       options: editOptions,
       ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
-    });
+    }, place);
     ctx.addLogFields({ job: record.id, provider: spec.id });
     const paths = jobPaths(record.id);
     res.setHeader('Location', paths.status_url);
