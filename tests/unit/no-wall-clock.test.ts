@@ -26,7 +26,7 @@ const TIMERS_ALLOWED: Record<string, { count: number; why: string }> = {
   'cli/interactive.test.ts': { count: 1, why: 'a SIGKILL backstop for a hung pseudo-terminal, cleared on exit' },
   'jobs/job-client.ts': { count: 1, why: 'polling a job is the jobs API\'s contract: an HTTP client has no event to wait for' },
   'cli/edit-batch-gemini.test.ts': { count: 1, why: 'samples the output folder for partial files while a run goes; waits for no event' },
-  'server/admission.test.ts': { count: 1, why: 'the trickling client sends a byte every N ms: the slow upload is the behaviour under test' },
+  'server/helpers.ts': { count: 1, why: 'trickle(): the client sends a byte every N ms: the slow upload is the behaviour under test' },
 };
 
 async function sources(dir: string): Promise<string[]> {
