@@ -148,20 +148,16 @@ export function createApp(options: AppOptions): App {
       res.setHeader('Allow', allow.join(', '));
       throw new FrameForgeError('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}.`);
     }
-    const admit = (decision: RateLimitDecision): void => {
-      if (decision.allowed) return;
-      const who = rateKey === scope.ip ? 'your address' : 'this access token';
-      throw rateLimited(route.limit === 'edit' ? 'edits' : 'requests', who, decision.retryAfter);
-    };
     const decision = limiters[route.limit].take(rateKey);
     if (decision instanceof Promise) {
       // The shared limit answers from Redis: the handler runs after it, under the same deadline.
       return withDeadline(scope, route, decision.then((d) => {
-        admit(d);
+        admit(d, scope, route, rateKey);
         return handler(scope);
       }));
     }
-    admit(decision);
+    // A plain call, not a closure: this runs for every request (health checks included).
+    admit(decision, scope, route, rateKey);
     const pending = handler(scope);
     return pending ? withDeadline(scope, route, pending) : undefined;
   }
@@ -192,6 +188,13 @@ export function createApp(options: AppOptions): App {
       return working === 0 ? Promise.resolve() : new Promise<void>((resolve) => onSettled.push(resolve));
     },
   };
+}
+
+/** Throws the 429 when the limiter refused. */
+function admit(decision: RateLimitDecision, scope: RequestScope, route: Route, rateKey: string): void {
+  if (decision.allowed) return;
+  const who = rateKey === scope.ip ? 'your address' : 'this access token';
+  throw rateLimited(route.limit === 'edit' ? 'edits' : 'requests', who, decision.retryAfter);
 }
 
 function rateLimited(what: string, who: string, retryAfter: number): FrameForgeError {

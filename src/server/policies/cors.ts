@@ -53,7 +53,9 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
       res.setHeader('Access-Control-Allow-Origin', '*');
       return true;
     }
-    res.appendHeader('Vary', 'Origin');
+    // Usually the first Vary; appendHeader would validate it twice before setting it.
+    if (res.hasHeader('vary')) res.appendHeader('Vary', 'Origin');
+    else res.setHeader('Vary', 'Origin');
     if (!listed.has(origin)) return false;
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
