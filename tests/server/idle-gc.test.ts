@@ -15,10 +15,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(held: number) {
-  const state = { inFlight: 0, held };
+/** A collector whose first quiet moment finds `floor` held (the idle floor), and `held` after that. */
+function setup(held: number, floor = 20 * MB) {
+  const state = { inFlight: 0, held: floor };
   const gc = vi.fn();
-  const collector = createIdleCollector({ delayMs: 1000, thresholdBytes: 64 * MB, inFlight: () => state.inFlight, gc, heldBytes: () => state.held });
+  const collector = createIdleCollector({ delayMs: 1000, thresholdBytes: 32 * MB, inFlight: () => state.inFlight, gc, heldBytes: () => state.held });
+  collector.idle();
+  vi.advanceTimersByTime(1000);
+  state.held = held;
   return { state, gc, collector };
 }
 
@@ -46,8 +50,13 @@ describe('createIdleCollector', () => {
     expect(gc).toHaveBeenCalledTimes(1);
   });
 
-  it('leaves a server holding little alone, and stop() cancels a pending check', () => {
-    const small = setup(10 * MB);
+  it('never collects at its idle floor', () => {
+    const { gc } = setup(300 * MB, 300 * MB);
+    expect(gc).not.toHaveBeenCalled();
+  });
+
+  it('leaves a server holding little above its floor alone, and stop() cancels a pending check', () => {
+    const small = setup(50 * MB);
     small.collector.idle();
     vi.advanceTimersByTime(5000);
     expect(small.gc).not.toHaveBeenCalled();

@@ -33,9 +33,9 @@ describe('serveExecArgs', () => {
 });
 
 describe.runIf(process.platform === 'linux')('frameforge serve, the real CLI', () => {
-  async function commandLineOf(extraNodeFlags: string[]): Promise<string[]> {
+  async function commandLineOf(extraNodeFlags: string[], env: Record<string, string> = {}): Promise<{ argv: string[]; env: string[] }> {
     const child = spawn(process.execPath, [...extraNodeFlags, BIN, 'serve', '--port', '0'], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error' },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', ...env },
       cwd: await mkdtemp(path.join(tmpdir(), 'ff-flags-')),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -50,7 +50,8 @@ describe.runIf(process.platform === 'linux')('frameforge serve, the real CLI', (
       });
       // The pid spawn gave is the server's own: replaced in place, no parent left in between.
       expect(existsSync(`/proc/${child.pid}/cmdline`)).toBe(true);
-      return readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const read = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, 'utf8').split('\0').filter(Boolean);
+      return { argv: read('cmdline'), env: read('environ') };
     } finally {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
@@ -58,13 +59,14 @@ describe.runIf(process.platform === 'linux')('frameforge serve, the real CLI', (
     }
   }
 
-  it('runs under the same pid with the server heap flag', async () => {
-    const argv = await commandLineOf([]);
+  it('runs under the same pid with the server heap flags, its environment kept', async () => {
+    const { argv, env } = await commandLineOf([], { FRAMEFORGE_TEST_MARK: 'kept' });
     expect(argv).toEqual(expect.arrayContaining([...(SERVE_NODE_FLAGS as string[]), BIN, 'serve']));
+    expect(env).toContain('FRAMEFORGE_TEST_MARK=kept');
   });
 
   it('keeps an operator-given heap size instead', async () => {
-    const argv = await commandLineOf(['--initial-old-space-size=48']);
+    const { argv } = await commandLineOf(['--initial-old-space-size=48']);
     expect(argv).toContain('--initial-old-space-size=48');
     for (const flag of SERVE_HEAP_FLAGS as string[]) expect(argv).not.toContain(flag);
   });
