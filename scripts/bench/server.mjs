@@ -29,9 +29,11 @@ const EDIT_CLIENTS = 16;
 const UPLOAD_CLIENTS = 8;
 const BURST = 50;
 const MB = 1024 * 1024;
-// Peak RSS of the 50 x 10 MB burst before issue 15's changes, on this machine
-// (median of five runs at commit aa58b50); the burst must not peak higher.
-const BURST_PEAK_BEFORE_MB = Number(process.env.BENCH_BURST_PEAK_BEFORE_MB ?? 0);
+// Peak RSS of the 50 x 10 MB burst before issue 15's changes, on the 2-core
+// machine the issue was measured on (median of nine runs at cd7c394: 253-322 MB);
+// the burst must not peak more than 5% higher. On another machine, measure the
+// old commit and pass its figure in BENCH_BURST_PEAK_BEFORE_MB (0: no verdict).
+const BURST_PEAK_BEFORE_MB = Number(process.env.BENCH_BURST_PEAK_BEFORE_MB ?? 292);
 
 const verdict = (ok) => (ok ? 'OK' : 'UNDER TARGET');
 const fixed = (values, digits = 2) => values.map((v) => v.toFixed(digits)).join(', ');
