@@ -13,6 +13,8 @@ import { downloadResult, MAX_RESULT_BYTES } from '../../src/providers/download.j
 let server: Server;
 let base = '';
 let host = '';
+/** Requests to /redirect so far. */
+let redirectsServed = 0;
 /** Called when a request to /hang has arrived. */
 let hung: (() => void) | undefined;
 
@@ -36,6 +38,17 @@ beforeAll(async () => {
       res.write(Buffer.alloc(16));
     } else if (url.pathname === '/hang') {
       hung?.();
+    } else if (url.pathname === '/redirect') {
+      // `hops` redirects with `status`, each Location relative, then the image.
+      const hops = Number(url.searchParams.get('hops'));
+      const status = Number(url.searchParams.get('status') ?? 302);
+      redirectsServed++;
+      const next = hops > 1 ? `redirect?hops=${hops - 1}&status=${status}` : 'declared?size=12';
+      res.writeHead(status, { location: next }).end('moved');
+    } else if (url.pathname === '/redirect-to') {
+      res.writeHead(302, { location: url.searchParams.get('url')! }).end();
+    } else if (url.pathname === '/no-location') {
+      res.writeHead(302, { 'content-type': 'text/plain' }).end('nowhere');
     } else if (url.pathname === '/bare') {
       res.writeHead(200, {}).end(Buffer.from('abc'));
     } else {
@@ -134,6 +147,30 @@ describe('URLs', () => {
     const error = await failure(downloadResult(url, options()));
     expect(error.code).toBe('result_url_refused');
     expect(error.message).toMatch(/Nothing was fetched\.$/);
+  });
+
+  it.each([301, 302, 303, 307, 308])('follows a relative %i redirect, up to five of them', async (status) => {
+    const result = await downloadResult(`${base}/redirect?hops=5&status=${status}`, options());
+    expect(result).toEqual({ data: Buffer.alloc(12, 7), mimeType: 'image/png' });
+  });
+
+  it('a sixth redirect is provider_error, and the URL it names is not fetched', async () => {
+    redirectsServed = 0;
+    const error = await failure(downloadResult(`${base}/redirect?hops=6`, options()));
+    expect([error.code, error.message]).toEqual(['provider_error', 'The result of fal:x/y redirected more than 5 times.']);
+    expect(redirectsServed).toBe(6);
+  });
+
+  it('a redirect status without a Location, or a 300, is not followed: provider_error with the status', async () => {
+    const error = await failure(downloadResult(`${base}/no-location`, options()));
+    expect(error.message).toBe('Downloading the result of fal:x/y failed (HTTP 302).');
+    const multiple = await failure(downloadResult(`${base}/redirect?hops=1&status=300`, options()));
+    expect(multiple.message).toBe('Downloading the result of fal:x/y failed (HTTP 300).');
+  });
+
+  it('a redirect to an address that is not allowed is refused, naming that host', async () => {
+    const error = await failure(downloadResult(`${base}/redirect-to?url=${encodeURIComponent('http://127.0.0.2:8080/secret')}`, options()));
+    expect([error.code, error.subject]).toEqual(['result_url_refused', '127.0.0.2:8080']);
   });
 
   it('an HTTP error is provider_error with the status', async () => {
