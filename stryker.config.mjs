@@ -17,7 +17,26 @@
  * While iterating on one file: `npm run test:mutation -- --mutate src/core/retry.ts`.
  */
 
-/** Keep in step with .github/workflows/mutation.yml (tests/package/workflows.test.ts checks). */
+/*
+ * Equivalent mutants: survivors that no test can tell from the original,
+ * each checked by hand (they stay in the score as survived):
+ * - request-keys.ts:19 `header(headers, 'authorization') ?? ''` with the ''
+ *   replaced by any other string ("Stryker was here!"): the fallback is used
+ *   only when there is no Authorization header, and no such string matches
+ *   /^Key\s+(\S+)\s*$/i, so there is no fal key either way.
+ * - request-keys.ts:35 `if (headers[name] === undefined) continue` made
+ *   `if (false)`: a fast path for the usual request without key headers;
+ *   header() of an absent header is undefined and `if (!value) continue`
+ *   skips it the same way.
+ * - rate-limit.ts:57 `if (w) windows.delete(key)` made `if (true)`: deleting
+ *   a key the map does not hold does nothing. (`if (false)` is killed: the
+ *   renewed window would keep its old place in the eviction order.)
+ * - atomic-write.ts:29 `await handle.sync()` removed: the flush only matters
+ *   if the machine loses power between the write and the rename, which no
+ *   test can do.
+ */
+
+/** Keep in step with .github/workflows/mutation.yml (tests/package/mutation-workflow.test.ts checks). */
 export const MUTATED = [
   'src/server/policies/cors.ts',
   'src/server/policies/rate-limit.ts',
