@@ -34,6 +34,10 @@
  * - atomic-write.ts:29 `await handle.sync()` removed: the flush only matters
  *   if the machine loses power between the write and the rename, which no
  *   test can do.
+ * - key-box.ts:22 `cipher.update(JSON.stringify(keys), 'utf8')` with '' for
+ *   the encoding: Node reads an empty encoding as utf8.
+ * - download.ts:98 `options.allowedHosts ?? []` made `?? ["Stryker was here"]`:
+ *   a host entry with spaces can match no URL's host.
  */
 
 /** Keep in step with .github/workflows/mutation.yml (tests/package/mutation-workflow.test.ts checks). */

@@ -27,6 +27,15 @@ describe('writeFileAtomic', () => {
     expect(await readdir(path.dirname(target))).toEqual(['out.png']);
   });
 
+  // Linux shows a process's open files in /proc/self/fd: a batch writes thousands of outputs.
+  it.runIf(process.platform === 'linux')('closes the temporary file: many writes leave no descriptor open', async () => {
+    const root = await dir();
+    const open = async () => (await readdir('/proc/self/fd')).length;
+    const before = await open();
+    for (let i = 0; i < 20; i++) await writeFileAtomic(path.join(root, `out-${i}.png`), Buffer.from('whole file'));
+    expect(await open()).toBeLessThan(before + 5);
+  });
+
   it('refuses to replace an existing file without overwrite: output_error naming it, with the --force hint; the file is kept', async () => {
     const root = await dir();
     const target = path.join(root, 'out.png');

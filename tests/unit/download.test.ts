@@ -199,6 +199,7 @@ describe('URLs', () => {
   it('an unreachable host is provider_unreachable', async () => {
     const error = await failure(downloadResult('http://127.0.0.1:9/x.png', options({ allowedHosts: ['127.0.0.1:9'] })));
     expect(error.code).toBe('provider_unreachable');
+    expect(error.message).toMatch(/^Could not reach the result host 127\.0\.0\.1:9 for fal:x\/y/);
   });
 
   it('an aborted signal ends it with the signal\'s reason, before or during the fetch', async () => {
