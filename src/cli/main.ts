@@ -47,6 +47,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--label <text>', 'draw this text in a corner of each result, e.g. "Virtually staged"')
     .addOption(new Option('--label-position <corner>', 'where the label goes').choices(['bottom-right', 'bottom-left', 'top-right', 'top-left']).default('bottom-right'))
     .option('--compare', 'also write <name>.compare.jpg: the original and the result side by side (stacked for portrait photos)')
+    .option('-n, --variations <n>', 'make 1 to 4 different results per input: <name>.edited-1.jpg ... (one call on models that return several)')
     .option('--max-cost <usd>', 'start no edit that would take the estimated total past this many US dollars')
     .option('--no-cache', 'always call the provider: neither read nor fill the result cache (CACHE_DIR)')
     .option('--no-disclosure', 'leave out the "virtually staged" XMP metadata (IPTC digital source type)')

@@ -112,8 +112,9 @@ function textProgress(io: CliIO, options: ProgressOptions, makeSpinner: typeof i
         done++;
         for (const warning of e.warnings) io.stderr.write(`${c.yellow('warning')} ${warning}\n`);
         const mark = e.mock ? c.dim(e.fallback ? ' (mock fallback)' : ' (mock result)') : '';
-        io.stderr.write(`${c.green('edited')} ${e.item.input} -> ${e.item.output}${mark}\n`);
-        io.stdout.write(`${e.item.output}\n`);
+        const outputs = (e.details.outputs as string[] | undefined) ?? [e.item.output];
+        io.stderr.write(`${c.green('edited')} ${e.item.input} -> ${outputs.join(', ')}${mark}\n`);
+        for (const output of outputs) io.stdout.write(`${output}\n`);
       } else if (e.event === 'skipped') {
         if (e.item.output !== undefined) skipped++;
         const why = e.reason.startsWith('output exists') ? `${e.item.output} exists (use --force to overwrite)` : e.reason;

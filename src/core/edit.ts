@@ -4,6 +4,7 @@
  * deadline with retries, and encode the result. It reads no files and writes
  * none: callers bring bytes and decide where the result goes.
  */
+import type { CallLimit } from './call-limit.js';
 import type { Config } from './config.js';
 import { FrameForgeError, isAbortError, toFrameForgeError } from './errors.js';
 import {
@@ -46,6 +47,14 @@ export interface EditJob {
   readonly label?: LabelOptions;
   /** Also make the before/after image (`--compare`): EditOutcome.compare. */
   readonly compare?: boolean;
+  /**
+   * How many different results to make, 1 to 4 (`--variations`). A model that
+   * returns several images per call (fal's `num_images`) is called once; any
+   * other once per variation, all at once.
+   */
+  readonly variations?: number;
+  /** Runs each provider call (a batch's shared limit of calls in flight); absent: no limit. */
+  readonly limit?: CallLimit;
   /** Use the result cache (default true; `--no-cache`). The mock is never cached. */
   readonly cache?: boolean;
   /** Ctrl-C, a closed connection. The edit deadline is added here. */
@@ -58,6 +67,15 @@ export interface EditJob {
    * throw (`--max-cost`: budget_exceeded), and then nothing is called.
    */
   readonly reserve?: (usd: number | undefined) => void;
+}
+
+/** One finished output image, and its before/after when the job asked for it. */
+export interface EditOutput {
+  /** The image (made from `chunks` on first read). */
+  readonly data: Buffer;
+  /** The same bytes as pieces: the image and the disclosure segment put into it (see EditOutcome.chunks). */
+  readonly chunks: readonly Buffer[];
+  readonly compare?: Buffer;
 }
 
 export interface EditOutcome {
@@ -80,8 +98,10 @@ export interface EditOutcome {
   readonly text?: string;
   readonly mock: boolean;
   readonly fallback?: 'mock';
-  /** The before/after JPEG, when the job asked for it. */
+  /** The before/after JPEG, when the job asked for it (of the first variation). */
   readonly compare?: Buffer;
+  /** Every variation, in order (one unless the job asked for several); the first is `data` and `compare`. */
+  readonly outputs: readonly EditOutput[];
   /** True when the result cache answered: no provider call was made (attempts is 0). */
   readonly cached: boolean;
   /** Estimated US dollars this edit cost: 0 for a cache hit or the mock; undefined when the price is unknown. */
@@ -107,9 +127,38 @@ function outputFor(input: InspectedImage, job: EditJob, config: Config): NonNull
   return { tier: resolveTier(request, width, height), asked: request !== 'auto', width, height };
 }
 
+/** The most variations one edit makes (`--variations`, form field `variations`). */
+export const MAX_VARIATIONS = 4;
+
+/** Refuses a variation count outside 1..MAX_VARIATIONS, naming where it came from. */
+export function checkVariations(value: number, subject = 'variations'): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_VARIATIONS) {
+    throw new FrameForgeError('invalid_option', `${subject} must be a whole number from 1 to ${MAX_VARIATIONS}, got ${String(value)}.`, { subject });
+  }
+  return value;
+}
+
+/** One provider call of an edit: which of its calls it is, how many images it asks for, its options and cache key. */
+interface PlannedCall {
+  readonly index: number;
+  readonly count: number;
+  readonly options: EditOptions;
+  readonly key?: string;
+}
+
+/** What one call gave: its images (at most `count`), and whether the cache answered it. */
+interface CallResult {
+  readonly result: EditResult;
+  readonly images: readonly { data: Buffer; mimeType: string }[];
+  readonly attempts: number;
+  readonly hit: boolean;
+}
+
 export async function editImage(resolved: ResolvedProvider, job: EditJob, config: Config): Promise<EditOutcome> {
   const { provider } = resolved;
-  provider.validate?.(job.options ?? {});
+  const variations = checkVariations(job.variations ?? 1);
+  const { numImages: _ignored, ...callerOptions } = job.options ?? {};
+  provider.validate?.(callerOptions);
   const inspected = await inspectAll(job, config);
   if (inspected.length > provider.limits.maxImages) {
     throw new FrameForgeError(
@@ -126,30 +175,42 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
 
   const deadline = AbortSignal.timeout(config.editTimeoutSeconds * 1000);
   const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
-  const request = { images: prepared, prompt, options: { ...job.options, outputFormat: format, output: outputFor(inspected[0]!, job, config) } };
-  const context = { signal, resume: new Map<string, unknown>(), ...(job.onProgress ? { onProgress: job.onProgress } : {}) };
-  // The cache wraps the provider call, keyed by everything the call depends on (and per paying account).
+  const baseOptions: EditOptions = { ...callerOptions, outputFormat: format, output: outputFor(inspected[0]!, job, config) };
+  // The cache wraps each provider call, keyed by everything the call depends on (and per paying account).
   const cache = job.cache === false || provider.kind === 'mock' ? undefined : resultCache(config.cacheDir, config.cacheMaxMb);
-  const key = cache
-    ? cacheKey({
-        scope: resolved.cacheScope,
-        provider: provider.id,
-        model: provider.model,
-        prompt,
-        options: request.options,
-        images: prepared.map((image) => sha256(image.data)),
-      })
-    : undefined;
-  const hit = cache && key ? await cache.get(key) : undefined;
+  const imageHashes = cache ? prepared.map((image) => sha256(image.data)) : [];
+  const perCall = Math.max(1, Math.min(variations, provider.maxOutputs ?? 1));
+  const price = priceFor(provider.kind, provider.model, baseOptions.output!.tier);
+
+  /**
+   * Call `index` asking for `count` images. With several calls of one image
+   * each and a seed, each call gets its own seed (seed, seed+1, ...): the same
+   * seed would give the same image N times.
+   */
+  const planCall = (index: number, count: number): PlannedCall => {
+    const seed = baseOptions.seed !== undefined && perCall === 1 ? baseOptions.seed + index : baseOptions.seed;
+    const options: EditOptions = { ...baseOptions, ...(seed !== undefined ? { seed } : {}), ...(count > 1 ? { numImages: count } : {}) };
+    const key = cache
+      ? cacheKey({
+          scope: resolved.cacheScope,
+          provider: provider.id,
+          model: provider.model,
+          prompt,
+          options,
+          images: imageHashes,
+          // One edit's calls are told apart, and a variation is never served as another count's.
+          ...(variations > 1 ? { variation: { of: variations, call: index } } : {}),
+        })
+      : undefined;
+    return { index, count, options, ...(key ? { key } : {}) };
+  };
+
   const cacheWarnings: string[] = [];
-  let result: EditResult;
-  let attempts: number;
-  const price = priceFor(provider.kind, provider.model, request.options.output.tier);
-  if (hit) {
-    result = hit;
-    attempts = 0;
-  } else {
-    job.reserve?.(price?.usd);
+  const callProvider = async (call: PlannedCall): Promise<CallResult> => {
+    const request = { images: prepared, prompt, options: call.options };
+    const context = { signal, resume: new Map<string, unknown>(), ...(job.onProgress ? { onProgress: job.onProgress } : {}) };
+    let result: EditResult;
+    let attempts: number;
     try {
       ({ value: result, attempts } = await withRetry(
         () => provider.edit(request, context),
@@ -172,42 +233,95 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
       }
       throw toFrameForgeError(error);
     }
-    if (cache && key && !result.mock) {
-      const { data, mimeType, model, text, warnings } = result;
+    const images = (result.images ?? [{ data: result.data, mimeType: result.mimeType }]).slice(0, call.count);
+    if (cache && call.key && !result.mock) {
+      const { model, text, warnings } = result;
       await cache
-        .put(key, { data, mimeType, warnings, ...(model ? { model } : {}), ...(text ? { text } : {}) })
+        .put(call.key, { data: images[0]!.data, mimeType: images[0]!.mimeType, warnings, ...(images.length > 1 ? { images } : {}), ...(model ? { model } : {}), ...(text ? { text } : {}) })
         .catch((error: unknown) => cacheWarnings.push(`The result could not be cached in ${cache.dir}: ${(error as Error).message}`));
+    }
+    return { result, images, attempts: result.attempts ?? attempts, hit: false };
+  };
+
+  // Rounds of calls until every variation has an image: the first round asks for all of them;
+  // a call that brings back fewer than it asked for (a model that ignores num_images, a blocked
+  // image) leaves the rest to the next round. Every call brings at least one image or throws.
+  const calls: CallResult[] = [];
+  const images: { data: Buffer; mimeType: string }[] = [];
+  let nextCall = 0;
+  let paidImages = 0;
+  while (images.length < variations) {
+    const missing = variations - images.length;
+    const round = Array.from({ length: Math.ceil(missing / perCall) }, (_, i) => planCall(nextCall + i, Math.min(perCall, missing - i * perCall)));
+    nextCall += round.length;
+    const hits = await Promise.all(round.map((call) => (cache && call.key ? cache.get(call.key) : undefined)));
+    const toPay = round.filter((_, i) => !hits[i]).reduce((sum, call) => sum + call.count, 0);
+    if (toPay > 0) job.reserve?.(price ? price.usd * toPay : undefined);
+    paidImages += toPay;
+    const settled = await Promise.allSettled(
+      round.map(async (call, i): Promise<CallResult> => {
+        const hit = hits[i];
+        if (!hit) return job.limit ? job.limit(() => callProvider(call)) : callProvider(call);
+        const { images: cachedImages, ...result } = hit;
+        return { result, images: cachedImages ?? [{ data: hit.data, mimeType: hit.mimeType }], attempts: 0, hit: true };
+      }),
+    );
+    // Calls still running when one fails are let finish: they are paid for, and cached for a rerun.
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const done of settled as PromiseFulfilledResult<CallResult>[]) {
+      calls.push(done.value);
+      images.push(...done.value.images.slice(0, variations - images.length));
     }
   }
 
-  const output = await encodeOutput(result.data, format, provider.id);
-  const model = result.model ?? provider.model;
-  // Post-processing on the result bytes: the label (re-encodes), the before/after from the
+  const first = calls[0]!;
+  const model = first.result.model ?? provider.model;
+  // Post-processing on each result: the label (re-encodes), the before/after from the
   // labelled result, and the disclosure last, as it adds the only metadata.
-  const labelled = job.label ? await addLabel(output.data, format, job.label) : output.data;
-  const compared = job.compare ? await makeCompare(job.image.data, labelled) : undefined;
   const disclosure = { providerId: provider.id, model };
   const disclose = (bytes: Buffer, as: OutputFormat) => (job.disclosure === false ? bytes : addDisclosure(bytes, as, disclosure));
-  const chunks = job.disclosure === false ? [labelled] : disclosureParts(labelled, format, disclosure);
-  let data: Buffer | undefined;
+  let mimeType = '';
+  const outputs: EditOutput[] = await Promise.all(
+    images.map(async (image) => {
+      const output = await encodeOutput(image.data, format, provider.id);
+      mimeType = output.mimeType;
+      const labelled = job.label ? await addLabel(output.data, format, job.label) : output.data;
+      const compared = job.compare ? await makeCompare(job.image.data, labelled) : undefined;
+      const chunks = job.disclosure === false ? [labelled] : disclosureParts(labelled, format, disclosure);
+      let data: Buffer | undefined;
+      return {
+        get data() {
+          return (data ??= chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        },
+        chunks,
+        ...(compared ? { compare: disclose(compared, 'jpeg') } : {}),
+      };
+    }),
+  );
+  const cached = calls.every((call) => call.hit);
+  const resultWarnings = [...new Set(calls.flatMap((call) => call.result.warnings))];
+  const text = calls.map((call) => call.result.text).filter(Boolean).join('\n');
+  const firstOutput = outputs[0]!;
   return {
     get data() {
-      return (data ??= chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      return firstOutput.data;
     },
-    chunks,
-    mimeType: output.mimeType,
+    chunks: firstOutput.chunks,
+    outputs,
+    mimeType,
     format,
     prompt,
     providerId: provider.id,
     model,
-    warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...result.warnings, ...cacheWarnings],
-    attempts: hit ? 0 : (result.attempts ?? attempts),
-    cached: Boolean(hit),
-    ...(hit ? { costUsd: 0 } : price ? { costUsd: price.usd } : {}),
-    mock: Boolean(result.mock),
-    ...(result.requestId ? { requestId: result.requestId } : {}),
-    ...(result.text ? { text: result.text } : {}),
+    warnings: [...resolved.warnings, ...inspected.flatMap((image) => firstFrameWarning(image) ?? []), ...resultWarnings, ...cacheWarnings],
+    attempts: calls.reduce((sum, call) => sum + call.attempts, 0),
+    cached,
+    ...(price ? { costUsd: price.usd * paidImages } : cached ? { costUsd: 0 } : {}),
+    mock: calls.some((call) => Boolean(call.result.mock)),
+    ...(first.result.requestId ? { requestId: first.result.requestId } : {}),
+    ...(text ? { text } : {}),
     ...(resolved.fallback ? { fallback: resolved.fallback } : {}),
-    ...(compared ? { compare: disclose(compared, 'jpeg') } : {}),
+    ...(outputs[0]!.compare ? { compare: outputs[0]!.compare } : {}),
   };
 }

@@ -10,6 +10,7 @@ export function newRecord(id: string, request: JobRequest, now: number): JobReco
     finished_at: null,
     attempts: 0,
     provider: request.provider ?? '',
+    ...(request.variations !== undefined && request.variations > 1 ? { variations: request.variations } : {}),
     ...(request.owner ? { owner: request.owner } : {}),
     ...(request.webhookUrl ? { webhook_url: request.webhookUrl } : {}),
   };

@@ -6,7 +6,7 @@
  *
  *   frameforge:job:<id>          the record (JSON)
  *   frameforge:job:<id>:input    meta (JSON, keys sealed) + img0..imgN
- *   frameforge:job:<id>:result   meta (JSON) + data (+ compare)
+ *   frameforge:job:<id>:result   meta (JSON) + data (+ compare; var1..varN, cmp1..cmpN with variations)
  *   frameforge:job:<id>:cancel   set when a cancel was asked for
  *   frameforge:job-events        channel: every record change
  *   frameforge:job-cancels       channel: ids to abort wherever they run
@@ -114,15 +114,25 @@ export class RedisJobStore {
   }
 
   async saveResult(id: string, result: JobResult): Promise<void> {
-    const { data, compare, ...meta } = result;
+    const { data, compare, variations, variationCompares, ...rest } = result;
+    // Variations as raw fields var1..varN (var1 is data again); their count stays in meta.
+    const meta = { ...rest, ...(variations ? { count: variations.length } : {}) };
     const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta), 'data', data, ...(compare ? ['compare', compare] : [])];
+    variations?.forEach((bytes, i) => fields.push(`var${i + 1}`, bytes));
+    variationCompares?.forEach((bytes, i) => fields.push(`cmp${i + 1}`, bytes));
     await this.redis.multi().hset(resultKey(id), ...fields).pexpire(resultKey(id), this.ttlMs).exec();
   }
 
   async result(id: string): Promise<JobResult | undefined> {
     const [metaRaw, data, compare] = await this.redis.hmgetBuffer(resultKey(id), 'meta', 'data', 'compare');
     if (!metaRaw || !data) return undefined;
-    return { ...(JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data' | 'compare'>), data, ...(compare ? { compare } : {}) };
+    const { count, ...meta } = JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data' | 'compare' | 'variations'> & { count?: number };
+    const result = { ...meta, data, ...(compare ? { compare } : {}) };
+    if (!count) return result;
+    const variations = await this.redis.hmgetBuffer(resultKey(id), ...Array.from({ length: count }, (_, i) => `var${i + 1}`));
+    if (variations.some((v) => !v)) return undefined;
+    const compares = compare ? await this.redis.hmgetBuffer(resultKey(id), ...Array.from({ length: count }, (_, i) => `cmp${i + 1}`)) : [];
+    return { ...result, variations: variations as Buffer[], ...(compare && compares.every(Boolean) ? { variationCompares: compares as Buffer[] } : {}) };
   }
 
   async requestCancel(id: string): Promise<void> {

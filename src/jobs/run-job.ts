@@ -28,12 +28,15 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
         ...(input.options ? { options: input.options } : {}),
         ...(input.format ? { format: input.format } : {}),
         ...(input.compare ? { compare: true } : {}),
+        ...(input.variations !== undefined && input.variations > 1 ? { variations: input.variations } : {}),
         signal,
       },
       config,
     );
     return {
       data: outcome.data,
+      ...(outcome.outputs.length > 1 ? { variations: outcome.outputs.map((output) => output.data) } : {}),
+      ...(outcome.outputs.length > 1 && outcome.compare ? { variationCompares: outcome.outputs.map((output) => output.compare!) } : {}),
       mimeType: outcome.mimeType,
       providerId: outcome.providerId,
       mock: outcome.mock,

@@ -37,6 +37,8 @@ export interface JobInput {
   readonly format?: OutputFormat;
   /** Also make the before/after image (`--compare`): JobResult.compare. */
   readonly compare?: boolean;
+  /** How many results (form field `variations`); 1 when absent. */
+  readonly variations?: number;
   /** Keys brought by the request; they are used for this job only. */
   readonly keys?: ProviderKeys;
   /** False when the server was told to spend no key of its own (REQUIRE_CLIENT_KEYS). */
@@ -65,13 +67,20 @@ export interface JobRecord {
   /** How many times a worker started it (more than 1 after a worker died mid-job). */
   readonly attempts: number;
   readonly provider: string;
+  /** How many results the job makes (1 unless the form asked for more). */
+  readonly variations?: number;
   readonly error?: JobError;
   readonly owner?: string;
   readonly webhook_url?: string;
 }
 
 export interface JobResult {
+  /** The first (or only) result. */
   readonly data: Buffer;
+  /** Every result when the job made several variations, in order (the first is `data`). */
+  readonly variations?: readonly Buffer[];
+  /** With `compare` and several variations: each one's before/after, in order (the first is `compare`). */
+  readonly variationCompares?: readonly Buffer[];
   readonly mimeType: string;
   readonly providerId: string;
   readonly mock: boolean;

@@ -55,8 +55,8 @@ interface FalProgress {
   requestId?: string;
   /** The job reported COMPLETED. */
   completed?: boolean;
-  /** The output image chosen from the result, once fetched. */
-  output?: { image: FalImage; requestId: string };
+  /** The output images chosen from the result, once fetched (one, unless several were asked for). */
+  output?: { images: FalImage[]; requestId: string };
 }
 
 function progressOf(resume: Map<string, unknown> | undefined): FalProgress {
@@ -116,6 +116,17 @@ function pickImage(output: FalOutput, providerId: string): FalImage {
   return image;
 }
 
+/**
+ * Every usable image of an output asked for several (`num_images`): those the
+ * safety checker flagged are left out (the core asks again for what is
+ * missing); none at all is a refusal, as for one image.
+ */
+function pickImages(output: FalOutput, providerId: string): FalImage[] {
+  const images = output.images ?? (output.image ? [output.image] : []);
+  const usable = images.filter((image, index) => image.url && !output.has_nsfw_concepts?.[index]);
+  return usable.length > 0 ? usable : [pickImage(output, providerId)];
+}
+
 /** `host:port` of a URL, the port explicit: a proxy on one port allows no other port of its host. */
 function hostWithPort(url: string): string {
   const parsed = new URL(url);
@@ -153,6 +164,8 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     kind: 'fal',
     model: endpoint,
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
+    // num_images: the catalogue's maximum, 4 (fal's usual range) when a model takes it without a stated one.
+    maxOutputs: model.numImages ? (model.numImages.max ?? 4) : 1,
     validate: (editOptions) => checkFalOptions(endpoint, editOptions),
     probe: (signal) => probeFalEndpoint({ id, endpoint, apiKey: options.apiKey, ...(options.proxyUrl ? { proxyUrl: options.proxyUrl } : {}) }, signal),
     async edit(request: EditRequest, context: EditContext): Promise<EditResult> {
@@ -186,7 +199,9 @@ export function createFalProvider(options: FalProviderOptions): Provider {
           signal.throwIfAborted();
           try {
             const result = await client.queue.result(endpoint, { requestId, abortSignal: signal });
-            progress.output = { image: pickImage(result.data as FalOutput, id), requestId: result.requestId || requestId };
+            const data = result.data as FalOutput;
+            const several = (request.options.numImages ?? 1) > 1;
+            progress.output = { images: several ? pickImages(data, id) : [pickImage(data, id)], requestId: result.requestId || requestId };
           } catch (error) {
             if (jobFailed(error)) {
               delete progress.requestId;
@@ -195,14 +210,21 @@ export function createFalProvider(options: FalProviderOptions): Provider {
             throw error;
           }
         }
-        const { image, requestId } = progress.output;
-        const downloaded = await downloadResult(image.url!, { providerId: id, signal, allowedHosts: allowedResultHosts });
+        const { images, requestId } = progress.output;
+        const downloaded = await Promise.all(
+          images.map(async (image) => {
+            const got = await downloadResult(image.url!, { providerId: id, signal, allowedHosts: allowedResultHosts });
+            return { data: got.data, mimeType: image.content_type ?? got.mimeType ?? 'application/octet-stream' };
+          }),
+        );
+        const [first] = downloaded;
         return {
-          data: downloaded.data,
-          mimeType: image.content_type ?? downloaded.mimeType ?? 'application/octet-stream',
+          data: first!.data,
+          mimeType: first!.mimeType,
           warnings,
           model: endpoint,
           requestId,
+          ...(downloaded.length > 1 ? { images: downloaded } : {}),
         };
       } catch (error) {
         throw scrubSecret(mapFalError(error, id), options.apiKey);

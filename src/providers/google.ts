@@ -59,9 +59,6 @@ function generationConfig(row: GeminiModel, id: string, options: EditOptions): {
   if (imageSize) imageConfig.imageSize = imageSize;
   if (Object.keys(imageConfig).length) config.imageConfig = imageConfig;
   if (options.seed !== undefined) config.seed = options.seed;
-  if (options.numImages !== undefined && options.numImages > 1) {
-    warnings.push(`Gemini returns one image per request; --num-images ${options.numImages} was not sent.`);
-  }
   if (options.imageField) warnings.push(`--image-field applies to fal models only; ignored for Gemini.`);
   // Gemini always answers PNG; the core converts to the requested format, so no warning is due.
   return { config, warnings };

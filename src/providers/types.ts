@@ -38,7 +38,11 @@ export interface EditOptions {
    */
   output?: { tier: SizeTier; asked: boolean; width: number; height: number };
   seed?: number;
-  /** How many candidates to ask for; the result is still one image (the last). */
+  /**
+   * Set by the core, never by callers: how many images this one call should
+   * return (`--variations` on a provider whose `maxOutputs` is above 1). The
+   * provider then answers them all in `EditResult.images`.
+   */
   numImages?: number;
   /** fal only: force the input field (`image_url` or `image_urls`) for a model we do not know. */
   imageField?: 'image_url' | 'image_urls';
@@ -81,6 +85,12 @@ export interface EditResult {
   readonly attempts?: number;
   /** True when no real model made this image (the `mock` provider). */
   readonly mock?: boolean;
+  /**
+   * Every image of a call asked for several (`numImages`), the first also in
+   * `data`. Fewer than asked is allowed (a model that ignores the count, a
+   * blocked one): the core asks again for the rest.
+   */
+  readonly images?: readonly { readonly data: Buffer; readonly mimeType: string }[];
 }
 
 /** What a provider accepts, so the core can scale and convert before sending. */
@@ -99,6 +109,11 @@ export interface Provider {
   /** The model or endpoint behind it, for manifests and logs. */
   readonly model: string;
   readonly limits: ProviderLimits;
+  /**
+   * How many images one call can return (fal's `num_images`); 1 or absent:
+   * `--variations N` makes N calls.
+   */
+  readonly maxOutputs?: number;
   /**
    * Refuses options this model cannot take (an aspect ratio it lacks) with
    * `invalid_option`, before anything is read or sent. The CLI calls it once

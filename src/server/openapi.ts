@@ -55,6 +55,7 @@ const editForm = {
     cache: { type: 'string', enum: ['true', 'false'], default: 'true', description: 'Answer a repeated edit from the result cache (then X-FrameForge-Cache: hit); false always calls the provider.' },
     label: { type: 'string', maxLength: 100, description: 'Draw this text in a corner of the result, e.g. "Virtually staged".' },
     label_position: { type: 'string', enum: [...LABEL_POSITIONS], default: 'bottom-right', description: 'The corner for `label`.' },
+    variations: { type: 'string', pattern: '^[1-4]$', default: '1', description: 'How many different results to make (1-4). Above 1 only on POST /api/jobs (each is GET /api/jobs/{id}/result/{n}); POST /api/edit answers one image and refuses more with 400 invalid_option.' },
   },
   required: ['images'],
 };
@@ -224,6 +225,21 @@ export function openApiDocument() {
           responses: { '200': jobJson('The job after the cancel.'), '404': error('Unknown or expired job.'), '429': rateLimited },
         },
       },
+      '/api/jobs/{id}/result/{n}': {
+        get: {
+          operationId: 'getJobResultVariation',
+          summary: 'Variation n (1-based) of a succeeded job made with `variations`; /result is the first',
+          parameters: [jobId, { name: 'n', in: 'path', required: true, description: '1 to the job\'s `variations`.', schema: { type: 'integer', minimum: 1, maximum: 4 } }],
+          responses: {
+            '200': { description: 'The edited image.', headers: { 'X-Request-Id': requestId, ...providerHeaders }, content: imageContent },
+            '404': error('Unknown or expired job, or no variation n.'),
+            '409': error('not_ready: the job is queued or running; see Retry-After.'),
+            '410': error('job_cancelled: the job was cancelled.'),
+            '4XX': error('The job failed: the status and body its edit failed with.'),
+            '5XX': error('The job failed: the status and body its edit failed with.'),
+          },
+        },
+      },
       '/api/jobs/{id}/result': {
         get: {
           operationId: 'getJobResult',
@@ -273,9 +289,11 @@ export function openApiDocument() {
             finished_at: { type: ['string', 'null'], format: 'date-time' },
             attempts: { type: 'integer', description: 'Times a worker started it (2 after a worker died mid-job).' },
             provider: { type: 'string' },
+            variations: { type: 'integer', minimum: 1, maximum: 4, description: 'How many results the job makes.' },
+            result_urls: { type: 'array', items: { type: 'string' }, description: 'One per variation: /api/jobs/{id}/result/1 ... (available once succeeded).' },
             error: { $ref: '#/components/schemas/Error' },
           },
-          required: ['id', 'status', 'created_at', 'started_at', 'finished_at', 'attempts', 'provider'],
+          required: ['id', 'status', 'created_at', 'started_at', 'finished_at', 'attempts', 'provider', 'variations', 'result_urls'],
         },
         ProviderStatus: {
           type: 'object',

@@ -15,6 +15,7 @@
  *   pricing    GET  api.fal.ai/v1/models/pricing?endpoint_id=  (`health --live`; a price for each id in
  *                   `endpoints`, or for any id when unset; fal's 401 for a wrong key)
  *
+ * A job with `num_images: N` answers N different images (`result-<id>.v<i>.png`).
  * A job reports COMPLETED on its `pollsUntilDone`-th status poll (Infinity:
  * never). Requests without `Authorization: Key <apiKey>` get fal's 401.
  */
@@ -70,6 +71,8 @@ const json = (status: number, body: unknown, headers?: Record<string, string>): 
 export async function startFalServer(options: FalServerOptions = {}): Promise<FalServer> {
   const image = options.image ?? (await solidPng(20, 14, { r: 250, g: 180, b: 0 }));
   const pollsUntilDone = options.pollsUntilDone ?? 2;
+  // num_images: each of a job's images differs (a real model makes N different ones).
+  const variants = await Promise.all(Array.from({ length: 8 }, (_, i) => solidPng(20, 14, { r: 250, g: 20 + i * 30, b: i * 20 })));
   const jobs: FalJob[] = [];
   const uploads = new Map<string, { contentType: string; data: Buffer }>();
   let counter = 0;
@@ -98,6 +101,8 @@ export async function startFalServer(options: FalServerOptions = {}): Promise<Fa
         reply: () => {
           const stored = uploads.get(`${base}${call.path}`);
           if (stored) return { status: 200, headers: { 'content-type': stored.contentType }, body: stored.data };
+          const variant = /^\/cdn\/files\/result-[^/]+\.v(\d+)\.png$/.exec(call.path);
+          if (variant) return { status: 200, headers: { 'content-type': 'image/png' }, body: variants[Number(variant[1]) % variants.length]! };
           if (call.path.startsWith('/cdn/files/result-')) return { status: 200, headers: { 'content-type': 'image/png' }, body: image };
           return { status: 404, body: 'not found' };
         },
@@ -160,8 +165,10 @@ export async function startFalServer(options: FalServerOptions = {}): Promise<Fa
             }
             if (job.polls < pollsUntilDone) return json(400, { detail: 'Request is still in progress' });
             const imageUrl = `${base}/cdn/files/result-${job.id}.png`;
+            const count = (job.input as { num_images?: unknown } | undefined)?.num_images;
+            const imageUrls = typeof count === 'number' && count > 1 ? Array.from({ length: count }, (_, i) => `${base}/cdn/files/result-${job.id}.v${i}.png`) : [imageUrl];
             const output = options.output?.(job, imageUrl) ?? {
-              images: [{ url: imageUrl, content_type: 'image/png', file_name: 'output.png', width: 20, height: 14 }],
+              images: imageUrls.map((url) => ({ url, content_type: 'image/png', file_name: 'output.png', width: 20, height: 14 })),
               description: '',
             };
             return json(200, output, { 'x-fal-request-id': job.id });

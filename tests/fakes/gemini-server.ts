@@ -26,6 +26,8 @@ export interface GeminiServerOptions {
   text?: string;
   /** The model ids this fake serves; any other gets Google's 404. All, when unset. */
   models?: readonly string[];
+  /** Answer each call with a different image (its colour from the call's number), as a real model would. */
+  distinct?: boolean;
 }
 
 export interface GeminiServer extends FakeServer {
@@ -68,6 +70,8 @@ export function geminiNoImage(finishReason = 'IMAGE_SAFETY', text?: string): Scr
 export async function startGeminiServer(options: GeminiServerOptions = {}): Promise<GeminiServer> {
   const image = options.image ?? (await solidPng(24, 16, { r: 10, g: 200, b: 30 }));
   const mimeType = options.imageMimeType ?? 'image/png';
+  const variants = options.distinct ? await Promise.all(Array.from({ length: 16 }, (_, i) => solidPng(24, 16, { r: 10 + i * 15, g: 200, b: 30 }))) : [];
+  let answered = 0;
   const badKey = (call: { headers: Record<string, unknown> }) =>
     options.apiKey !== undefined && call.headers['x-goog-api-key'] !== options.apiKey;
   const refuseKey = () => {
@@ -102,7 +106,8 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         if (missing) return missing;
         const parts: unknown[] = [];
         if (options.text) parts.push({ text: options.text });
-        parts.push({ inlineData: { mimeType, data: image.toString('base64') } });
+        const answer = options.distinct ? variants[answered++ % variants.length]! : image;
+        parts.push({ inlineData: { mimeType, data: answer.toString('base64') } });
         return {
           status: 200,
           json: {

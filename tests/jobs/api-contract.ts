@@ -9,6 +9,7 @@ import type { Settings } from '../../src/core/settings.js';
 import type { ServeOptions } from '../../src/server/serve.js';
 import { resolveProvider } from '../../src/providers/registry.js';
 import type { EditRequest } from '../../src/providers/types.js';
+import { startFalServer } from '../fakes/fal-server.js';
 import { getJob, poll, submit, waitFor } from './job-client.js';
 
 export interface Started {
@@ -50,6 +51,44 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
         expect(direct.status).toBe(200);
         expect(Buffer.from(await result.arrayBuffer()).equals(Buffer.from(await direct.arrayBuffer()))).toBe(true);
       });
+    });
+
+    it('returns every variation: the job lists them, /result/{n} gives each (1-based), /result the first', async () => {
+      const fal = await startFalServer({ apiKey: 'fk', pollsUntilDone: 1 });
+      try {
+        await withServer(start, { falKey: 'fk', falProxyUrl: fal.proxyUrl }, async (url) => {
+          const { id } = await submit(url, { provider: 'fal:fal-ai/nano-banana-2/edit', variations: '3' }, await jpeg(80, 60));
+          const job = (await waitFor(url, id, ['succeeded', 'failed'])) as Awaited<ReturnType<typeof getJob>> & { variations: number; result_urls: string[] };
+          expect(job, JSON.stringify(job.error)).toMatchObject({ status: 'succeeded', variations: 3 });
+          expect(job.result_urls).toEqual([1, 2, 3].map((n) => `/api/jobs/${id}/result/${n}`));
+          // A num_images model: one fal call for all three.
+          expect(fal.jobs).toHaveLength(1);
+          expect(fal.jobs[0]!.input).toMatchObject({ num_images: 3 });
+          const bodies: Buffer[] = [];
+          for (const path of job.result_urls) {
+            const res = await fetch(`${url}${path}`);
+            expect(res.status, path).toBe(200);
+            expect(res.headers.get('content-type')).toBe('image/jpeg');
+            bodies.push(Buffer.from(await res.arrayBuffer()));
+          }
+          expect(new Set(bodies.map((b) => b.toString('base64'))).size).toBe(3);
+          const first = await fetch(`${url}/api/jobs/${id}/result`);
+          expect(Buffer.from(await first.arrayBuffer()).equals(bodies[0]!)).toBe(true);
+          for (const n of ['0', '4', 'x']) {
+            const res = await fetch(`${url}/api/jobs/${id}/result/${n}`);
+            expect(res.status, n).toBe(404);
+            expect(await res.json()).toMatchObject({ code: 'not_found' });
+          }
+          // A job of one result lists that one.
+          const single = await submit(url, {}, await jpeg(80, 60));
+          const done = (await waitFor(url, single.id, ['succeeded'])) as unknown as { variations: number; result_urls: string[] };
+          expect(done).toMatchObject({ variations: 1, result_urls: [`/api/jobs/${single.id}/result/1`] });
+          expect((await fetch(`${url}/api/jobs/${single.id}/result/1`)).status).toBe(200);
+          expect((await fetch(`${url}/api/jobs/${single.id}/result/2`)).status).toBe(404);
+        });
+      } finally {
+        await fal.close();
+      }
     });
 
     it('answers 404 for an unknown id, well-formed or not, on every job route', async () => {

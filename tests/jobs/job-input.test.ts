@@ -29,6 +29,7 @@ const EVERY_FIELD: Required<JobInput> = {
   options: { size: '2K', aspectRatio: '3:2' },
   format: 'webp',
   compare: true,
+  variations: 3,
   keys: { google: 'gk-job-input-1', fal: 'fk-job-input-2' },
   serverKeys: false,
 };

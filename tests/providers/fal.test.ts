@@ -107,7 +107,7 @@ describe('fal flow', () => {
   });
 
   it('passes aspect ratio, seed and number of outputs to a model that takes them', async () => {
-    const outcome = await edit('fal-ai/nano-banana/edit', { options: { aspectRatio: '4:3', seed: 9, numImages: 2 } });
+    const outcome = await edit('fal-ai/nano-banana/edit', { options: { aspectRatio: '4:3', seed: 9 }, variations: 2 });
     expect(submitted()[0]).toMatchObject({ aspect_ratio: '4:3', seed: 9, num_images: 2 });
     expect(outcome.warnings).toEqual([]);
   });

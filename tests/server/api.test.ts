@@ -201,6 +201,20 @@ describe('POST /api/edit', () => {
 });
 
 describe('bad input', () => {
+  it('variations above 1 on the synchronous /api/edit: 400 invalid_option pointing to /api/jobs; 1 is an ordinary edit', async () => {
+    const image = await jpeg();
+    const res = await postEdit(server.url, form([['images', image, 'room.jpg']], { provider: 'mock', variations: '3' }));
+    const body = (await res.clone().json()) as { detail: string };
+    expect(body.detail).toContain('POST /api/jobs');
+    expect(body.detail).toContain('/result/3');
+    await expectError(res, 400, 'invalid_option');
+    for (const bad of ['0', '5', 'many']) {
+      await expectError(await postEdit(server.url, form([['images', image, 'room.jpg']], { provider: 'mock', variations: bad })), 400, 'invalid_option');
+    }
+    const one = await postEdit(server.url, form([['images', image, 'room.jpg']], { provider: 'mock', variations: '1' }));
+    expect(one.status).toBe(200);
+  });
+
   it('no file: 400 missing_image', async () => {
     await expectError(await postEdit(server.url, form([], { provider: 'mock', prompt: 'x' })), 400, 'missing_image');
   });

@@ -30,7 +30,7 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/api/providers'].get.responses['200'].content['application/json'].example).toEqual([...LISTED_PROVIDER_IDS]);
     const props = doc.paths['/api/edit'].post.requestBody.content['multipart/form-data'].schema.properties;
     expect(IMAGE_FIELDS.has('images')).toBe(true);
-    const fields = ['aspect_ratio', 'cache', 'declutter', 'disclosure', 'images', 'label', 'label_position', 'prompt', 'provider', 'room', 'size', 'style'];
+    const fields = ['aspect_ratio', 'cache', 'declutter', 'disclosure', 'images', 'label', 'label_position', 'prompt', 'provider', 'room', 'size', 'style', 'variations'];
     expect(Object.keys(props).sort()).toEqual(fields);
     const jobProps = doc.paths['/api/jobs'].post.requestBody.content['multipart/form-data'].schema.properties;
     expect(Object.keys(jobProps).sort()).toEqual(fields);

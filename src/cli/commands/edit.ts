@@ -7,7 +7,8 @@
  */
 import path from 'node:path';
 import { loadConfig, type Config } from '../../core/config.js';
-import { effectivePrompt } from '../../core/edit.js';
+import { callLimit } from '../../core/call-limit.js';
+import { effectivePrompt, MAX_VARIATIONS } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import type { OutputFormat } from '../../core/images.js';
 import { parseSizeRequest, type SizeRequest } from '../../core/output-size.js';
@@ -19,7 +20,7 @@ import { MANIFEST_FILE_NAME, openManifest } from '../../core/batch/manifest.js';
 import { planBatch, type Plan } from '../../core/batch/plan.js';
 import { previewPlan } from '../../core/batch/preview.js';
 import { runBatch } from '../../core/batch/run-batch.js';
-import type { ItemContext } from '../../core/batch/run-item.js';
+import { variationPaths, type ItemContext } from '../../core/batch/run-item.js';
 import { parseLabel } from '../../core/staging/label.js';
 import { estimateEdit } from '../../core/staging/estimate.js';
 import { billedModel, formatUsd, priceRowOf, roundUsd, type PriceRow } from '../../core/staging/prices.js';
@@ -47,6 +48,7 @@ export interface EditCommandOptions {
   /** false with --no-cache. */
   cache?: boolean;
   maxCost?: string;
+  variations?: string;
   format?: string;
   aspectRatio?: string;
   size?: string;
@@ -77,6 +79,15 @@ const MAX_QUEUED = 10_000;
 function normalizeFormat(value: string | undefined): OutputFormat | undefined {
   if (value === undefined) return undefined;
   return value === 'jpg' ? 'jpeg' : (value as OutputFormat);
+}
+
+function parseVariations(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VARIATIONS) {
+    throw new FrameForgeError('usage', `--variations must be a whole number from 1 to ${MAX_VARIATIONS}, got "${value}".`, { subject: '--variations' });
+  }
+  return n;
 }
 
 function parseSeed(value: string | undefined): number | undefined {
@@ -147,6 +158,7 @@ export async function editCommand(
   // Planning needs only the id (for {provider}), so a dry run works without a key.
   const spec = parseProvider(provider?.trim() ? provider : config.defaultProvider, config);
   const queueUrl = queueUrlOf(options.queue, config);
+  const variations = parseVariations(options.variations);
   const format = normalizeFormat(options.format);
   const plan = await planFor(inputs, options, format, io.cwd, spec.id);
   // Queued, every item goes to the queue at once by default, for however many workers there are.
@@ -164,7 +176,7 @@ export async function editCommand(
     throw new FrameForgeError('usage', `--max-cost needs a known price, and ${spec.id} has none in FrameForge's price table.`, { subject: '--max-cost' });
   }
   const size = options.size !== undefined ? parseSizeRequest(options.size, '--size') : undefined;
-  if (options.dryRun) return dryRun(plan, options, io, { row: priceRow, ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels });
+  if (options.dryRun) return dryRun(plan, options, io, { row: priceRow, ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels, variations });
 
   const resolved = queueUrl !== undefined ? await resolveForQueue(provider, config) : await resolveProvider(provider, config, {}, { audience: 'cli' });
   const seed = parseSeed(options.seed);
@@ -201,6 +213,7 @@ export async function editCommand(
     ...(options.compare ? { compare: true } : {}),
     ...(options.cache === false ? { cache: false } : {}),
     ...(maxCost !== undefined ? { reserve } : {}),
+    ...(variations > 1 ? { variations } : {}),
   };
   const progress = await createProgress(io, { json: Boolean(options.json), verbose: globals.verbose ?? false });
   // Said once here, for the whole run; the runners leave them out of each item's warnings.
@@ -215,16 +228,18 @@ export async function editCommand(
   try {
     // Queued, the price is estimated here before the job goes (the workers' cache is not known here).
     const estimate = (item: { input: string }) =>
-      estimateEdit(path.resolve(io.cwd, item.input), { ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels });
+      estimateEdit(path.resolve(io.cwd, item.input), { ...billedModel(spec), size: size ?? config.defaultSize, maxInputPixels: config.maxInputPixels, variations });
     const run = jobs
       ? queueRunner(jobs, { ...shared, provider: spec.id, model: resolved.provider.model, shownWarnings: resolved.warnings, estimate })
-      : localRunner(resolved, config, shared);
+      // --concurrency bounds provider calls, not only items: an item's variations share it.
+      : localRunner(resolved, config, { ...shared, limit: callLimit(concurrency) });
     const ctx: ItemContext = {
       run,
       ...(format ? { format } : {}),
       force: Boolean(options.force),
       cwd: io.cwd,
       signal: io.signal,
+      variations,
       onRetry: (item, info) => progress.retry(item, info),
     };
     if (manifestPath !== undefined) manifest = openManifest(path.resolve(io.cwd, manifestPath));
@@ -255,6 +270,7 @@ interface DryRunPricing {
   model: string;
   size: SizeRequest;
   maxInputPixels: number;
+  variations: number;
 }
 
 /** Lists what a run would do, with its estimated cost, calling no provider and writing nothing. */
@@ -265,13 +281,14 @@ async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO, pricin
     else io.stderr.write(`skipped ${file.input}: ${file.reason}\n`);
   }
   let total = 0;
-  for (const { item, action, redo } of await previewPlan(plan, { cwd: io.cwd, force: Boolean(options.force) })) {
+  for (const { item, action, redo } of await previewPlan(plan, { cwd: io.cwd, force: Boolean(options.force), variations: pricing.variations })) {
     counts[action]++;
     const usd = action === 'edit' && pricing.row ? await estimateEdit(path.resolve(io.cwd, item.input), pricing) : undefined;
     if (usd !== undefined) total += usd;
     const note = action === 'skip' ? ' (output exists: skipped)' : redo !== undefined ? ` (redo: ${redo})` : '';
-    if (options.json) writeJson(io, { event: 'planned', input: item.input, output: item.output, action, ...(usd !== undefined ? { estimatedCostUsd: roundUsd(usd) } : {}) });
-    else io.stdout.write(`${item.input} -> ${item.output}${note}\n`);
+    const files = variationPaths(item.output, pricing.variations);
+    if (options.json) writeJson(io, { event: 'planned', input: item.input, output: files[0], ...(files.length > 1 ? { outputs: files } : {}), action, ...(usd !== undefined ? { estimatedCostUsd: roundUsd(usd) } : {}) });
+    else io.stdout.write(`${item.input} -> ${files.join(', ')}${note}\n`);
   }
   const estimate = pricing.row ? roundUsd(total) : undefined;
   if (options.json) {
@@ -279,7 +296,8 @@ async function dryRun(plan: Plan, options: EditCommandOptions, io: CliIO, pricin
   } else {
     io.stderr.write(`Dry run: ${counts.edit} to edit, ${counts.skip} already done, ${plan.ignored.length} ignored. Nothing was called or written.\n`);
     const row = pricing.row;
-    const each = row && typeof row.usd === 'number' ? `${counts.edit} x ${formatUsd(row.usd)}; ` : '';
+    const times = pricing.variations > 1 ? ` x ${pricing.variations} variations` : '';
+    const each = row && typeof row.usd === 'number' ? `${counts.edit}${times} x ${formatUsd(row.usd)}; ` : '';
     io.stderr.write(
       row
         ? `Estimated cost: ${formatUsd(estimate!)} (${each}price from ${row.source}, checked ${row.checked}).\n`

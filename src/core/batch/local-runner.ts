@@ -9,7 +9,7 @@ import type { EditOptions } from '../../providers/types.js';
 import type { ItemRunner } from './run-item.js';
 
 /** The prompt, references, options and post-processing every item of a batch shares. */
-export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label' | 'compare' | 'cache'> {
+export interface LocalRunnerOptions extends Pick<EditJob, 'disclosure' | 'label' | 'compare' | 'cache' | 'variations' | 'limit'> {
   prompt?: string;
   references: readonly ImageInput[];
   options: EditOptions;
@@ -35,6 +35,8 @@ export function localRunner(resolved: ResolvedProvider, config: Config, job: Loc
         ...(job.label ? { label: job.label } : {}),
         ...(job.compare ? { compare: true } : {}),
         ...(job.cache === false ? { cache: false } : {}),
+        ...(job.variations !== undefined ? { variations: job.variations } : {}),
+        ...(job.limit ? { limit: job.limit } : {}),
         signal: request.signal,
         onRetry: request.onRetry,
         ...(job.reserve ? { reserve: (usd: number | undefined) => job.reserve!(usd, request.item.input) } : {}),

@@ -17,8 +17,10 @@ export type ManifestStatus = 'done' | 'skipped' | 'failed' | 'cancelled' | 'not_
 export interface ManifestLine {
   run: string;
   input: string;
-  /** null for a file that was not edited because it is not an image. */
+  /** null for a file that was not edited because it is not an image. With variations: the first. */
   output: string | null;
+  /** With `--variations` above 1: every file written for the item, in order. */
+  outputs?: string[];
   provider: string;
   model: string;
   prompt: string;

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { checkExistingOutput } from './existing-output.js';
 import type { Plan, PlannedItem } from './plan.js';
+import { variationPaths } from './run-item.js';
 
 export interface PreviewedItem {
   item: PlannedItem;
@@ -13,12 +14,21 @@ export interface PreviewedItem {
   redo?: string;
 }
 
-export async function previewPlan(plan: Plan, options: { cwd: string; force: boolean }): Promise<PreviewedItem[]> {
+export async function previewPlan(plan: Plan, options: { cwd: string; force: boolean; variations?: number }): Promise<PreviewedItem[]> {
   const previewed: PreviewedItem[] = [];
   for (const item of plan.items) {
-    const existing = options.force ? undefined : await checkExistingOutput(path.resolve(options.cwd, item.output));
-    const action = existing?.state === 'valid' || existing?.state === 'foreign' ? 'skip' : 'edit';
-    previewed.push({ item, action, ...(existing?.state === 'invalid' ? { redo: existing.reason } : {}) });
+    if (options.force) {
+      previewed.push({ item, action: 'edit' });
+      continue;
+    }
+    // An item is done only when every variation is there (run-item.ts decides the same way).
+    const files = variationPaths(item.output, options.variations ?? 1);
+    const existing = await Promise.all(files.map((file) => checkExistingOutput(path.resolve(options.cwd, file))));
+    const skip = existing.every((e) => e.state === 'valid') || existing.some((e) => e.state === 'foreign');
+    const invalid = existing.find((e) => e.state === 'invalid');
+    const partly = !skip && existing.some((e) => e.state === 'valid') ? 'some variations are missing' : undefined;
+    const redo = invalid?.state === 'invalid' ? invalid.reason : partly;
+    previewed.push({ item, action: skip ? 'skip' : 'edit', ...(!skip && redo ? { redo } : {}) });
   }
   return previewed;
 }

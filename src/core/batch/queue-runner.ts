@@ -43,6 +43,7 @@ export function queueRunner(jobs: JobQueue, job: QueueRunnerOptions): ItemRunner
       ...(job.label ? { label: job.label } : {}),
       ...(job.compare ? { compare: true } : {}),
       ...(job.cache === false ? { cache: false } : {}),
+      ...(job.variations !== undefined && job.variations > 1 ? { variations: job.variations } : {}),
     };
     const { id } = await jobs.submit(input);
     let record = await ended(jobs, id, request.signal);
@@ -76,6 +77,9 @@ async function outcomeOf(jobs: JobQueue, record: JobRecord, input: string, job: 
     ...(result.cached ? { cached: true } : {}),
     ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
     ...(result.compare ? { compare: result.compare } : {}),
+    ...(result.variations
+      ? { outputs: result.variations.map((data, i) => ({ data, chunks: [data], ...(result.variationCompares?.[i] ? { compare: result.variationCompares[i] } : {}) })) }
+      : {}),
   };
 }
 

@@ -89,8 +89,10 @@ export async function runBatch(plan: Plan, ctx: ItemContext, run: BatchRun): Pro
         counts.done++;
         if (result.costUsd !== undefined) cost = (cost ?? 0) + result.costUsd;
         const { status: _s, item: _i, warnings, mock, fallback, replaced: _r, ...details } = result;
-        line(item, { status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(result.costUsd !== undefined ? { estimatedCostUsd: result.costUsd } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
-        reporter.report({ event: 'done', item, details, warnings, mock, ...(fallback ? { fallback } : {}) });
+        // With variations, the item's files are its outputs; `output` names the first.
+        const written = result.outputs ? { input: item.input, output: result.outputs[0]! } : item;
+        line(written, { ...(result.outputs ? { outputs: result.outputs } : {}), status: 'done', model: result.model, provider: result.providerId, attempts: result.attempts, durationMs: result.durationMs, mock, ...(result.cached ? { cached: true } : {}), ...(result.costUsd !== undefined ? { estimatedCostUsd: result.costUsd } : {}), ...(result.requestId ? { requestId: result.requestId } : {}) });
+        reporter.report({ event: 'done', item: written, details, warnings, mock, ...(fallback ? { fallback } : {}) });
       } else if (result.status === 'skipped') {
         counts.skipped++;
         line(item, { status: 'skipped', reason: result.reason });

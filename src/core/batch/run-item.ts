@@ -18,7 +18,12 @@ import { checkExistingOutput } from './existing-output.js';
 export type EditItem = ItemRef;
 
 /** What a runner hands back: the result bytes and what the report and manifest say about them. */
-export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'> & { cached?: boolean; costUsd?: number };
+export type ItemEdit = Pick<EditOutcome, 'data' | 'providerId' | 'model' | 'mock' | 'fallback' | 'warnings' | 'attempts' | 'requestId' | 'compare'> & {
+  cached?: boolean;
+  costUsd?: number;
+  /** Every variation, the first being `data` and `compare`; absent: just those. */
+  outputs?: EditOutcome['outputs'];
+};
 
 export interface ItemRunRequest {
   item: EditItem;
@@ -49,6 +54,8 @@ export type ItemResult =
       requestId?: string;
       /** Set when an empty or truncated leftover at the output path was replaced. */
       replaced?: string;
+      /** The files written, one per variation (only with --variations above 1). */
+      outputs?: string[];
     }
   | { status: 'skipped'; item: EditItem; reason: string }
   | { status: 'failed'; item: EditItem; error: FrameForgeError; attempts: number; durationMs: number };
@@ -61,20 +68,30 @@ export interface ItemContext {
   cwd: string;
   signal: AbortSignal;
   onRetry?: (item: EditItem, info: RetryInfo) => void;
+  /** Outputs per item (`--variations`); 1 or absent: one, at the item's output path. */
+  variations?: number;
 }
 
 /** Edits one item: the unit a batch runs many of. Never throws; the result says what happened. */
 export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemResult> {
   const started = performance.now();
-  const outputPath = path.resolve(ctx.cwd, item.output);
+  const variations = ctx.variations ?? 1;
+  const outputs = variationPaths(item.output, variations);
+  const outputPaths = outputs.map((output) => path.resolve(ctx.cwd, output));
   let attempts = 1;
   try {
-    // Resume: a whole image at the output is a finished item; an empty or cut-off one is redone.
-    const existing = ctx.force ? undefined : await checkExistingOutput(outputPath);
-    if (existing?.state === 'valid') return { status: 'skipped', item, reason: 'output exists' };
+    // Resume: whole images at every output are a finished item; an empty or cut-off one, or a
+    // missing variation, means the item is redone (its earlier variations come from the cache).
+    const existing = ctx.force ? undefined : await Promise.all(outputPaths.map((file) => checkExistingOutput(file)));
+    if (existing?.every((e) => e.state === 'valid')) return { status: 'skipped', item, reason: 'output exists' };
     // Not an image at all: not a leftover of ours but someone's file, so it is left alone.
-    if (existing?.state === 'foreign') return { status: 'skipped', item, reason: 'output exists and is not an image' };
-    const replaced = existing?.state === 'invalid' ? existing.reason : undefined;
+    const foreign = existing?.findIndex((e) => e.state === 'foreign') ?? -1;
+    if (foreign >= 0) {
+      const which = variations > 1 ? ` (${outputs[foreign]})` : '';
+      return { status: 'skipped', item, reason: `output exists and is not an image${which}` };
+    }
+    const invalid = existing?.map((e, i) => (e.state === 'invalid' ? `${variations > 1 ? `${outputs[i]} ` : ''}${e.reason}` : undefined)).filter((r) => r !== undefined) ?? [];
+    const replaced = invalid.length > 0 ? invalid.join('; ') : undefined;
     const image = await readInputFile(path.resolve(ctx.cwd, item.input), item.input);
     const outcome = await ctx.run({
       item,
@@ -87,11 +104,15 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
       },
     });
     // No abort check here: a result that arrived is paid for, and writing it takes milliseconds.
-    await writeFileAtomic(outputPath, outcome.data, { overwrite: ctx.force || replaced !== undefined });
-    if (outcome.compare) {
-      const comparePath = path.resolve(ctx.cwd, compareOutput(item));
-      // Derived from a result we just wrote, so a leftover from an interrupted run is ours to replace.
-      await writeFileAtomic(comparePath, outcome.compare, { overwrite: true });
+    const results = outcome.outputs ?? [{ data: outcome.data, ...(outcome.compare ? { compare: outcome.compare } : {}) }];
+    for (const [i, result] of results.slice(0, variations).entries()) {
+      // What a rerun finds at a variation's path (a leftover, or the variations of a run cut short) is redone.
+      await writeFileAtomic(outputPaths[i]!, result.data, { overwrite: ctx.force || existing?.[i]?.state !== 'missing' });
+      if (result.compare) {
+        const comparePath = path.resolve(ctx.cwd, variationPaths(compareOutput(item), variations)[i]!);
+        // Derived from a result we just wrote, so a leftover from an interrupted run is ours to replace.
+        await writeFileAtomic(comparePath, result.compare, { overwrite: true });
+      }
     }
     return {
       status: 'done',
@@ -107,10 +128,22 @@ export async function runItem(item: EditItem, ctx: ItemContext): Promise<ItemRes
       durationMs: Math.round(performance.now() - started),
       ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
       ...(replaced ? { replaced } : {}),
+      ...(variations > 1 ? { outputs } : {}),
     };
   } catch (error) {
     return { status: 'failed', item, error: toFrameForgeError(error), attempts, durationMs: Math.round(performance.now() - started) };
   }
+}
+
+/**
+ * The files of an item's variations: its output path for one, else `-1` ...
+ * `-N` before the extension (`room.edited.jpg` -> `room.edited-1.jpg`).
+ */
+export function variationPaths(output: string, variations: number): string[] {
+  if (variations <= 1) return [output];
+  const ext = path.extname(output);
+  const stem = output.slice(0, output.length - ext.length);
+  return Array.from({ length: variations }, (_, i) => `${stem}-${i + 1}${ext}`);
 }
 
 /** Where `--compare` puts the before/after image: `room.compare.jpg` beside the output of `room.jpg`. */

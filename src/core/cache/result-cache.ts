@@ -28,6 +28,13 @@ export interface CachedResult {
   model?: string;
   text?: string;
   warnings: string[];
+  /** Every image of a call that returned several (`--variations` on a `num_images` model); the first is `data`. */
+  images?: { data: Buffer; mimeType: string }[];
+}
+
+/** The header of an entry holding several images: each one's length and type, in order. */
+interface ImageParts {
+  parts?: { size: number; mimeType: string }[];
 }
 
 const SUFFIX = '.ffc';
@@ -80,20 +87,29 @@ export class ResultCache {
     }
     try {
       const headerLength = bytes.readUInt32BE(0);
-      const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength)) as Omit<CachedResult, 'data'> & { size: number };
+      const { parts, size, ...header } = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength)) as Omit<CachedResult, 'data' | 'images'> & ImageParts & { size: number };
       const data = bytes.subarray(4 + headerLength);
-      if (data.length !== header.size) return undefined;
+      if (data.length !== size) return undefined;
+      let images: CachedResult['images'];
+      if (parts) {
+        let at = 0;
+        images = parts.map((part) => ({ data: data.subarray(at, (at += part.size)), mimeType: part.mimeType }));
+        if (at !== data.length) return undefined;
+      }
       const now = new Date();
       await utimes(file, now, now).catch(() => undefined);
-      return { ...header, data };
+      return images ? { ...header, data: images[0]!.data, mimeType: images[0]!.mimeType, images } : { ...header, data };
     } catch {
       return undefined;
     }
   }
 
   async put(key: string, result: CachedResult): Promise<void> {
-    const { data, ...rest } = result;
-    const header = Buffer.from(JSON.stringify({ ...rest, size: data.length }), 'utf8');
+    const { data: single, images, ...rest } = result;
+    // Several images are stored one after another, their lengths in the header.
+    const data = images ? Buffer.concat(images.map((image) => image.data)) : single;
+    const parts = images?.map((image) => ({ size: image.data.length, mimeType: image.mimeType }));
+    const header = Buffer.from(JSON.stringify({ ...rest, ...(parts ? { parts } : {}), size: data.length }), 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32BE(header.length, 0);
     const file = this.file(key);

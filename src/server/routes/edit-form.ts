@@ -6,7 +6,7 @@
  * `aspect_ratio` (as `--size` and `--aspect-ratio`).
  */
 import type { IncomingMessage } from 'node:http';
-import type { ImageInput } from '../../core/edit.js';
+import { checkVariations, type ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { parseLabel, type LabelOptions } from '../../core/staging/label.js';
 import { parseSizeRequest } from '../../core/output-size.js';
@@ -30,6 +30,8 @@ export interface EditForm {
   cache: boolean;
   /** `size` and `aspect_ratio`; an empty field means not given. */
   options: EditOptions;
+  /** `variations`: how many results, 1 to 4 (1 when not sent). */
+  variations: number;
   /** Every text field, for the fields a door adds (a job's webhook_url). */
   fields: Map<string, string>;
 }
@@ -82,5 +84,13 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
     ...(size ? { size: parseSizeRequest(size, 'size') } : {}),
     ...(aspectRatio ? { aspectRatio } : {}),
   };
-  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, cache, options: editOptions, fields };
+  const variations = parseVariationsField(fields.get('variations'));
+  return { image, references, provider: fields.get('provider'), prompt, disclosure, label, cache, options: editOptions, variations, fields };
+}
+
+/** The form field `variations`: empty or missing is 1; anything but 1 to 4 is 400 invalid_option. */
+function parseVariationsField(raw: string | undefined): number {
+  const value = raw?.trim();
+  if (!value) return 1;
+  return checkVariations(/^\d+$/.test(value) ? Number(value) : NaN, 'variations');
 }

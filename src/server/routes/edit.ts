@@ -8,6 +8,7 @@
  */
 import type { Config } from '../../core/config.js';
 import { editImage } from '../../core/edit.js';
+import { FrameForgeError } from '../../core/errors.js';
 import { resolveProvider } from '../../providers/registry.js';
 import type { MultipartLimits } from '../multipart.js';
 import { createAdmission, type Admission } from '../policies/admission.js';
@@ -48,7 +49,13 @@ export function editHandler(options: EditRouteOptions): Handler {
   async function edit(ctx: RequestContext): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, formOptions);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions, variations } = await readEditForm(req, formOptions);
+    if (variations > 1) {
+      // One request, one image: several are a job's results, fetched one by one.
+      throw new FrameForgeError('invalid_option', `POST /api/edit answers one image; for variations=${variations} submit the same form to POST /api/jobs and fetch /api/jobs/{id}/result/1 to /result/${variations}.`, {
+        subject: 'variations',
+      });
+    }
     const resolved = await resolve(provider, config, keys, { serverKeys: !config.requireClientKeys });
     const outcome = await editImage(
       resolved,

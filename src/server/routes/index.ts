@@ -35,6 +35,7 @@ export function createRoutes(given: RouteOptions): Route[] {
     { path: '/api/jobs', methods: { POST: submitJobHandler(options) }, timeoutMs: options.editTimeoutMs, limit: 'edit' },
     { path: '/api/jobs/{id}', methods: { GET: jobStatusHandler(options), DELETE: cancelJobHandler(options) }, ...api },
     { path: '/api/jobs/{id}/result', methods: { GET: jobResultHandler(options) }, ...api },
+    { path: '/api/jobs/{id}/result/{n}', methods: { GET: jobResultHandler(options) }, ...api },
     ...(options.page ?? []).map((file) => ({ path: file.urlPath, methods: { GET: pageFileHandler(file) }, ...api, open: true })),
   ];
 }

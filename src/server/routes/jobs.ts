@@ -31,6 +31,13 @@ export interface JobRouteOptions extends UploadOptions {
 
 export const jobPaths = (id: string) => ({ status_url: `/api/jobs/${id}`, result_url: `/api/jobs/${id}/result` });
 
+/** The job as GET /api/jobs/{id} shows it: with its variation count and the URL of each result. */
+function jobView(record: JobRecord): Record<string, unknown> {
+  const variations = record.variations ?? 1;
+  const result_urls = Array.from({ length: variations }, (_, i) => `/api/jobs/${record.id}/result/${i + 1}`);
+  return { ...publicRecord(record), variations, result_urls };
+}
+
 function notFound(id: string): FrameForgeError {
   return new FrameForgeError('not_found', `There is no job ${id.slice(0, 40)}.`, {
     subject: 'id',
@@ -70,7 +77,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
   async function submit(ctx: RequestContext, held: { place?: JobPlace | undefined }): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions } = await readEditForm(req, formOptions);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions, variations } = await readEditForm(req, formOptions);
     const requested = provider?.trim() || config.defaultProvider;
     const spec = parseProvider(requested, config);
     // The embedded queue runs with this config, so a missing key is known now, not after the wait.
@@ -91,6 +98,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
       ...(label ? { label } : {}),
       ...(cache ? {} : { cache: false }),
       options: editOptions,
+      ...(variations > 1 ? { variations } : {}),
       ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
     }, place);
@@ -106,7 +114,7 @@ export function jobStatusHandler({ jobs }: JobRouteOptions): Handler {
   return async (ctx) => {
     const record = await findJob(ctx, jobs);
     ctx.res.setHeader('Cache-Control', 'no-store');
-    await sendJson(ctx.req, ctx.res, 200, publicRecord(record));
+    await sendJson(ctx.req, ctx.res, 200, jobView(record));
   };
 }
 
@@ -124,9 +132,16 @@ export function jobResultHandler({ jobs }: JobRouteOptions): Handler {
       const error = record.error ?? { code: 'internal_error' as const, detail: 'The job failed.' };
       throw new FrameForgeError(error.code, error.detail);
     }
+    // /result is the first; /result/{n} is variation n, 1-based.
+    const raw = ctx.params.n;
+    const n = raw === undefined ? 1 : /^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : 0;
+    const count = record.variations ?? 1;
+    if (n < 1 || n > count) {
+      throw new FrameForgeError('not_found', `Job ${record.id} has no result ${raw?.slice(0, 10) ?? ''}: it made ${count} (1 to ${count}).`, { subject: 'n' });
+    }
     const result = await jobs.result(record.id);
     if (!result) throw notFound(record.id);
-    sendImage(res, result);
+    sendImage(res, n === 1 ? result : { ...result, data: result.variations?.[n - 1] ?? result.data });
   };
 }
 
@@ -135,6 +150,6 @@ export function cancelJobHandler({ jobs }: JobRouteOptions): Handler {
     const record = await findJob(ctx, jobs);
     const after = (await jobs.cancel(record.id)) ?? record;
     ctx.res.setHeader('Cache-Control', 'no-store');
-    await sendJson(ctx.req, ctx.res, 200, publicRecord(after));
+    await sendJson(ctx.req, ctx.res, 200, jobView(after));
   };
 }
