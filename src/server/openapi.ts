@@ -214,9 +214,18 @@ export function openApiDocument() {
       '/api/jobs/{id}': {
         get: {
           operationId: 'getJob',
-          summary: 'A job\'s status',
-          parameters: [jobId],
-          responses: { '200': jobJson('The job.'), '404': error('Unknown or expired job.'), '429': rateLimited },
+          summary: 'A job\'s status; with `wait`, once it has ended (long poll)',
+          parameters: [
+            jobId,
+            {
+              name: 'wait',
+              in: 'query',
+              required: false,
+              description: 'Long poll: answer as soon as the job has ended, or after this many seconds with the job as it stands (0-20; 0 or absent answers at once).',
+              schema: { type: 'integer', minimum: 0, maximum: 20, default: 0 },
+            },
+          ],
+          responses: { '200': jobJson('The job.'), '400': error('`wait` is not a whole number from 0 to 20.'), '404': error('Unknown or expired job.'), '429': rateLimited },
         },
         delete: {
           operationId: 'cancelJob',

@@ -122,6 +122,32 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
       });
     });
 
+    // The test's timeout, under the 20 s a wait may last, shows the answer came with the end, not the deadline.
+    it('long-polls: GET ?wait=N answers once the job ends, or after N s with the job as it stands', { timeout: 15_000 }, async () => {
+      await withServer(start, { mockDelayMs: 120_000 }, async (url) => {
+        const { id } = await submit(url);
+        await waitFor(url, id, ['running']);
+        const short = await fetch(`${url}/api/jobs/${id}?wait=1`);
+        expect(short.status).toBe(200);
+        expect(await short.json()).toMatchObject({ id, status: 'running' });
+
+        const long = fetch(`${url}/api/jobs/${id}?wait=20`);
+        const cancel = await fetch(`${url}/api/jobs/${id}`, { method: 'DELETE' });
+        expect(cancel.status).toBe(200);
+        const answer = await long;
+        expect(answer.status).toBe(200);
+        expect(await answer.json()).toMatchObject({ id, status: 'cancelled', error: { code: 'job_cancelled' } });
+        // An ended job answers at once, whatever the wait.
+        expect(await (await fetch(`${url}/api/jobs/${id}?wait=20`)).json()).toMatchObject({ status: 'cancelled' });
+
+        for (const bad of ['21', '-1', 'soon', '1.5']) {
+          const res = await fetch(`${url}/api/jobs/${id}?wait=${bad}`);
+          expect(res.status, bad).toBe(400);
+          expect(await res.json()).toMatchObject({ code: 'bad_request' });
+        }
+      });
+    });
+
     it('cancels a queued job before it runs', async () => {
       await withServer(start, { mockDelayMs: 120_000, jobConcurrency: 1, maxConcurrentEdits: 1 }, async (url) => {
         const first = await submit(url);

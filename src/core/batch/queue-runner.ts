@@ -9,7 +9,7 @@
  * its result is paid for, as a local batch keeps an edit that arrived.
  */
 import type { JobInput, JobQueue, JobRecord } from '../../jobs/types.js';
-import { TERMINAL_STATUSES } from '../../jobs/types.js';
+import { waitForEnd } from '../../jobs/wait-for-end.js';
 import { FrameForgeError } from '../errors.js';
 import type { LocalRunnerOptions } from './local-runner.js';
 import type { EditItem, ItemEdit, ItemRunner } from './run-item.js';
@@ -24,9 +24,6 @@ export interface QueueRunnerOptions extends LocalRunnerOptions {
   /** The estimated price of an item's edit, for `reserve` (--max-cost) before its job is queued. */
   estimate?: (item: EditItem) => Promise<number | undefined>;
 }
-
-/** A lost pub/sub message (Redis restarted) must not leave an item waiting forever. */
-const RECHECK_MS = 2_000;
 
 export function queueRunner(jobs: JobQueue, job: QueueRunnerOptions): ItemRunner {
   return async (request) => {
@@ -46,7 +43,9 @@ export function queueRunner(jobs: JobQueue, job: QueueRunnerOptions): ItemRunner
       ...(job.variations !== undefined && job.variations > 1 ? { variations: job.variations } : {}),
     };
     const { id } = await jobs.submit(input);
-    let record = await ended(jobs, id, request.signal);
+    const waited = await waitForEnd(jobs, id, { signal: request.signal });
+    if (waited.state === 'gone') throw new FrameForgeError('not_found', `Job ${id} (${request.item.input}) expired before it ended.`, { hint: 'Raise JOB_TTL_SECONDS or add workers.' });
+    let record = waited.state === 'ended' ? waited.record : undefined;
     if (!record) {
       // Ctrl-C: take the job back. One that ended meanwhile is left as it ended.
       record = await jobs.cancel(id);
@@ -81,34 +80,4 @@ async function outcomeOf(jobs: JobQueue, record: JobRecord, input: string, job: 
       ? { outputs: result.variations.map((data, i) => ({ data, chunks: [data], ...(result.variationCompares?.[i] ? { compare: result.variationCompares[i] } : {}) })) }
       : {}),
   };
-}
-
-/**
- * The job's record once it has ended, or undefined when `signal` aborts first.
- * Subscribes before reading the status, so an end between the two is not missed.
- */
-function ended(jobs: JobQueue, id: string, signal: AbortSignal): Promise<JobRecord | undefined> {
-  return new Promise<JobRecord | undefined>((resolve, reject) => {
-    let done = false;
-    const finish = (record: JobRecord | undefined, error?: Error) => {
-      if (done) return;
-      done = true;
-      off();
-      clearInterval(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve(record);
-    };
-    const check = (record: JobRecord | undefined) => {
-      if (!record) finish(undefined, new FrameForgeError('not_found', `Job ${id} expired before it ended.`, { hint: 'Raise JOB_TTL_SECONDS or add workers.' }));
-      else if (TERMINAL_STATUSES.has(record.status)) finish(record);
-    };
-    const recheck = () => void jobs.status(id).then(check, (error: Error) => finish(undefined, error));
-    const onAbort = () => finish(undefined);
-    const off = jobs.subscribe(id, check);
-    const timer = setInterval(recheck, RECHECK_MS);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    else recheck();
-  });
 }

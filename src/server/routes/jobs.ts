@@ -1,6 +1,7 @@
 /**
  * The jobs API: POST /api/jobs takes the same form as POST /api/edit and
- * answers 202 at once; GET /api/jobs/{id} shows the job, GET .../result
+ * answers 202 at once; GET /api/jobs/{id} shows the job (with `?wait=N`,
+ * once it has ended or after N seconds), GET .../result
  * gives the image once it is there, DELETE cancels. The routes speak only to
  * the JobQueue interface, whichever backend runs the jobs.
  */
@@ -8,7 +9,8 @@ import type { Config } from '../../core/config.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { isJobId } from '../../jobs/job-id.js';
 import { publicRecord } from '../../jobs/records.js';
-import type { JobPlace, JobQueue, JobRecord } from '../../jobs/types.js';
+import { TERMINAL_STATUSES, type JobPlace, type JobQueue, type JobRecord } from '../../jobs/types.js';
+import { waitForEnd } from '../../jobs/wait-for-end.js';
 import { checkOptionsFor } from '../../providers/option-checks.js';
 import { keyFor, missingKeyError, parseProvider } from '../../providers/registry.js';
 import { sendJson } from '../compress.js';
@@ -110,9 +112,32 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
   };
 }
 
+/** The longest `?wait=` a status request may hold: well inside the route's 30 s deadline and any proxy's idle cut. */
+export const MAX_WAIT_SECONDS = 20;
+
+/** `?wait=N` (whole seconds, 0-20) from the request's query; 0 when absent. */
+function waitSecondsOf(url: string | undefined): number {
+  const q = url?.indexOf('?') ?? -1;
+  const raw = q === -1 ? null : new URLSearchParams(url!.slice(q + 1)).get('wait');
+  if (raw === null || raw === '') return 0;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) > MAX_WAIT_SECONDS) {
+    throw new FrameForgeError('bad_request', `The query parameter wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}; got "${raw.slice(0, 20)}".`, { subject: 'wait' });
+  }
+  return Number(raw);
+}
+
 export function jobStatusHandler({ jobs }: JobRouteOptions): Handler {
   return async (ctx) => {
-    const record = await findJob(ctx, jobs);
+    const waitSeconds = waitSecondsOf(ctx.req.url);
+    let record = await findJob(ctx, jobs);
+    // Long poll: answer when the job ends (or the wait is over), so a client learns of the end
+    // at once instead of a poll interval later, with one request instead of many.
+    if (waitSeconds > 0 && !TERMINAL_STATUSES.has(record.status)) {
+      const waited = await waitForEnd(jobs, record.id, { signal: ctx.signal, timeoutMs: waitSeconds * 1000 });
+      if (waited.state === 'gone') throw notFound(record.id);
+      record = waited.state === 'ended' ? waited.record : (waited.record ?? record);
+      ctx.signal.throwIfAborted();
+    }
     ctx.res.setHeader('Cache-Control', 'no-store');
     await sendJson(ctx.req, ctx.res, 200, jobView(record));
   };
