@@ -165,6 +165,8 @@ export function createFalProvider(options: FalProviderOptions): Provider {
     model: endpoint,
     limits: { maxEdge: model.maxEdge, maxImages: model.maxImages },
     // num_images: the catalogue's maximum, 4 (fal's usual range) when a model takes it without a stated one.
+    // Checked on the fal pages (2026-11-30): nano-banana-2/edit 1-4, nano-banana-pro 1-4,
+    // seedream/v4/edit 1-6, flux-pro/kontext 1-4. A model that answers fewer is asked again (core/edit.ts).
     maxOutputs: model.numImages ? (model.numImages.max ?? 4) : 1,
     validate: (editOptions) => checkFalOptions(endpoint, editOptions),
     probe: (signal) => probeFalEndpoint({ id, endpoint, apiKey: options.apiKey, ...(options.proxyUrl ? { proxyUrl: options.proxyUrl } : {}) }, signal),

@@ -28,17 +28,56 @@ export interface Price {
 
 const TIERS: readonly SizeTier[] = ['1K', '2K', '4K'];
 
-/** Keyed `<kind>:<model>`: `google:<Gemini model id>`, `fal:<endpoint id>`. */
+/**
+ * Gemini 3.1 Flash Image bills its output as image tokens at $60 per million:
+ * 1120 tokens at 1K, 1680 at 2K, 2520 at 4K (= $0.067, $0.101, $0.151). The
+ * stable id is priced as its preview was (no separate row found).
+ */
+const GEMINI_31_FLASH_IMAGE: PriceRow = {
+  usd: { '1K': 0.067, '2K': 0.101, '4K': 0.151 },
+  source:
+    'https://ai.google.dev/gemini-api/docs/pricing as quoted by https://blog.laozhang.ai/en/posts/gemini-3-1-flash-image-preview ("$0.067 at 1K, $0.101 at 2K, and $0.151 at 4K") and https://xairouter.com/en/models/gemini-3.1-flash-image-preview ("$60.00 / 1M tokens"); tokens per size from https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/gemini/3-1-flash-image-preview',
+  checked: '2026-11-30',
+};
+
+/** Gemini 3 Pro Image: the same price at 1K and 2K, more at 4K. */
+const GEMINI_3_PRO_IMAGE: PriceRow = {
+  usd: { '1K': 0.134, '2K': 0.134, '4K': 0.24 },
+  source:
+    'https://ai.google.dev/gemini-api/docs/pricing as quoted by https://blog.laozhang.ai/ru/posts/nano-banana-pro-api-guide (gemini-3-pro-image: "0.134 for 1K/2K and 0.24 for 4K") and https://www.aifreeapi.com/en/posts/gemini-3-pro-image-preview-pricing',
+  checked: '2026-11-30',
+};
+
+/**
+ * Keyed `<kind>:<model>`: `google:<Gemini model id>`, `fal:<endpoint id>`.
+ * Unknown (no row, none found in the stored pages): gemini-3.1-flash-lite-image,
+ * and the fal endpoints other than those below (Nano Banana Pro and Nano Banana
+ * edit, Seedream 4.5 and 5, Qwen, FLUX.2, FLUX.1 Kontext [dev] and [max] ...).
+ */
 export const PRICES: Readonly<Record<string, PriceRow>> = {
-  // 1290 image output tokens at $30 per million tokens = $0.039 an image.
+  'google:gemini-3.1-flash-image': GEMINI_31_FLASH_IMAGE,
+  'google:gemini-3.1-flash-image-preview': GEMINI_31_FLASH_IMAGE,
+  'google:gemini-3-pro-image': GEMINI_3_PRO_IMAGE,
+  'google:gemini-3-pro-image-preview': GEMINI_3_PRO_IMAGE,
+  // 1290 image output tokens at $30 per million tokens = $0.039 an image; the model takes no size.
   'google:gemini-2.5-flash-image': {
     usd: 0.039,
     source: 'https://therouter.ai/models/google--gemini-2.5-flash-image-preview ("Image output tokens are $30/MTok"), 1290 tokens an image per https://blog.laozhang.ai/?p=1375',
     checked: '2026-11-30',
   },
   'fal:fal-ai/nano-banana-2/edit': {
-    usd: 0.08,
-    source: 'https://fal.ai/models/fal-ai/nano-banana-2/edit/llms.txt ("$0.08 per image", 1K output)',
+    usd: { '1K': 0.08, '2K': 0.12, '4K': 0.16 },
+    source: 'https://fal.ai/models/fal-ai/nano-banana-2/edit/llms.txt ("$0.08 per image"; "2K and 4K outputs will be charged at 1.5 times and 2 times the standard rate")',
+    checked: '2026-11-30',
+  },
+  'fal:fal-ai/bytedance/seedream/v4/edit': {
+    usd: 0.03,
+    source: 'https://fal.ai/models/fal-ai/bytedance/seedream/v4/edit/llms.txt ("$0.03 per images", one price for every size)',
+    checked: '2026-11-30',
+  },
+  'fal:fal-ai/flux-pro/kontext': {
+    usd: 0.04,
+    source: 'https://fal.ai/models/fal-ai/flux-pro/kontext/llms.txt ("$0.04 per images")',
     checked: '2026-11-30',
   },
 };
