@@ -68,6 +68,11 @@ describe('result cache', () => {
     expect(labelled.cached).toBe(true);
     expect(gemini.callsTo('generate')).toHaveLength(2);
     expect((await readFile(path.join(dir, 'j.jpg'))).equals(await readFile(path.join(dir, 'a.jpg')))).toBe(false);
+    // Another output size is another edit: a miss, then a hit.
+    await edit('k.jpg', ['--size', '4K'], { GOOGLE_GEMINI_BASE_URL: gemini.url });
+    expect(gemini.callsTo('generate')).toHaveLength(3);
+    expect((await edit('l.jpg', ['--size', '4K'], { GOOGLE_GEMINI_BASE_URL: gemini.url })).cached).toBe(true);
+    expect(gemini.callsTo('generate')).toHaveLength(3);
   });
 
   test('server: the repeat answers X-FrameForge-Cache: hit with the same bytes; cache=false calls again', async () => {
