@@ -55,6 +55,7 @@ export const MUTATED = [
   'src/providers/download.ts',
   'src/providers/safe-url.ts',
   'src/jobs/key-box.ts',
+  'src/jobs/webhook-signature.ts',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

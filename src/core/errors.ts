@@ -71,6 +71,10 @@ export const ERROR_CODES = {
   job_keys_need_secret: { status: 400, exit: 2 },
   /** `--queue`'s Redis does not answer: nothing was queued. */
   queue_unreachable: { status: 503, exit: 2 },
+  /** webhook_url names a host outside WEBHOOK_ALLOWED_HOSTS, or one that fails the address check. */
+  webhook_url_refused: { status: 400, exit: 2 },
+  /** webhook_url given but the server has no WEBHOOK_SECRET to sign with. */
+  webhook_needs_secret: { status: 400, exit: 2 },
 
   // Output and lifecycle.
   output_error: { status: 500, exit: 1 },

@@ -7,6 +7,7 @@
 import { FrameForgeError } from './errors.js';
 import { DEFAULT_GEMINI_MODEL } from '../providers/gemini-models.js';
 import { parseSizeRequest, type SizeRequest } from './output-size.js';
+import { decodeWebhookSecret, MAX_SECRET_BYTES, MIN_SECRET_BYTES } from '../jobs/webhook-signature.js';
 
 export const DEFAULT_PROMPT =
   'Stage this room with minimalist modern furniture in neutral tones. Preserve architecture and lighting; add realistic shadows and reflections.';
@@ -48,6 +49,10 @@ export interface Settings {
   jobLockMs: number;
   jobStalledIntervalMs: number;
   providerRateLimitPerMinute: number;
+  webhookSecret?: string;
+  webhookAllowedHosts: string[];
+  webhookAttempts: number;
+  webhookRetryDelayMs: number;
   maxConcurrentEdits: number;
   maxQueuedEdits: number;
   minUploadBytesPerSecond: number;
@@ -129,6 +134,15 @@ function longSecret(raw: unknown, name: string): string {
     throw invalidSecret(name, 'at least 32 characters without spaces (e.g. `openssl rand -base64 32`)');
   }
   return raw.trim();
+}
+
+/** WEBHOOK_SECRET: the Standard Webhooks form, `whsec_` + base64 of 24 to 64 random bytes. */
+function webhookSecret(raw: unknown, name: string): string {
+  const value = typeof raw === 'string' ? raw.trim() : '';
+  if (!decodeWebhookSecret(value)) {
+    throw invalidSecret(name, `whsec_ followed by the base64 of ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} random bytes (e.g. \`echo whsec_$(openssl rand -base64 32)\`)`);
+  }
+  return value;
 }
 
 function integer(min: number, max: number) {
@@ -318,6 +332,14 @@ export const SETTINGS = [
     description: 'How often workers look for jobs whose worker died (BullMQ stalledInterval); recovery takes up to about two of these after the lock expires.' }),
   spec({ key: 'providerRateLimitPerMinute', env: ['PROVIDER_RATE_LIMIT_PER_MINUTE'], parse: integer(0, 1_000_000),
     description: 'With REDIS_URL: jobs all workers together start a minute (BullMQ\'s queue limiter), to stay under a provider quota (0 = unlimited).' }),
+  spec({ key: 'webhookSecret', env: ['WEBHOOK_SECRET'], secret: true, parse: webhookSecret,
+    description: 'Signs job webhooks (Standard Webhooks: `whsec_` + base64 of 24-64 random bytes); without it a job with webhook_url is refused. Servers and workers need the same one.' }),
+  spec({ key: 'webhookAllowedHosts', env: ['WEBHOOK_ALLOWED_HOSTS'], parse: hostList,
+    description: 'The only hosts (`host` or `host:port`) a job\'s webhook_url may name. A named host must be https: on public addresses; an IP address written here may also be http: and private.' }),
+  spec({ key: 'webhookAttempts', env: ['WEBHOOK_ATTEMPTS'], parse: integer(1, 30),
+    description: 'Tries per webhook before giving up (non-2xx answers, timeouts, connection errors are retried; 410 Gone stops at once).' }),
+  spec({ key: 'webhookRetryDelayMs', env: ['WEBHOOK_RETRY_DELAY_MS'], parse: integer(10, 3_600_000),
+    description: 'Wait before a webhook\'s first retry, doubling with each further one (8 tries: about 10 minutes in all).' }),
   spec({ key: 'maxConcurrentEdits', env: ['MAX_CONCURRENT_EDITS'], parse: integer(1, 10_000),
     description: 'Edits the server works on at once (upload, provider call, encoding); each may hold up to 50 MB of upload.' }),
   spec({ key: 'maxQueuedEdits', env: ['MAX_QUEUED_EDITS'], parse: integer(0, 100_000),
@@ -355,6 +377,9 @@ export const DEFAULT_SETTINGS: Settings = {
   jobLockMs: 30_000,
   jobStalledIntervalMs: 30_000,
   providerRateLimitPerMinute: 0,
+  webhookAllowedHosts: [],
+  webhookAttempts: 8,
+  webhookRetryDelayMs: 5_000,
   maxConcurrentEdits: 8,
   maxQueuedEdits: 32,
   minUploadBytesPerSecond: 16 * 1024,

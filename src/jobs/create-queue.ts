@@ -10,6 +10,7 @@ import { createMemoryQueue } from './memory-queue.js';
 import type { ErrorSink } from './redis-connection.js';
 import { createJobRunner } from './run-job.js';
 import type { JobQueue } from './types.js';
+import { createWebhookSender, withWebhooks, type WebhookReport } from './webhook-sender.js';
 
 export interface CreateQueueOptions {
   /** Tests wrap the registry's resolveProvider to observe requests. */
@@ -20,6 +21,8 @@ export interface CreateQueueOptions {
   onError?: ErrorSink;
   /** Embedded: the edit slots jobs run in, shared with POST /api/edit; made from the config otherwise. */
   admission?: Pick<Admission, 'enter'>;
+  /** Told about a webhook that was given up. */
+  onWebhookGaveUp?: WebhookReport;
 }
 
 export async function createJobQueue(config: Config, options: CreateQueueOptions = {}): Promise<JobQueue> {
@@ -27,13 +30,20 @@ export async function createJobQueue(config: Config, options: CreateQueueOptions
   const { redisUrl } = config;
   if (!redisUrl) {
     const admission = options.admission ?? createAdmission({ maxActive: config.maxConcurrentEdits, maxQueued: config.maxQueuedEdits });
-    return createMemoryQueue({ run, admission, ttlMs: config.jobTtlSeconds * 1000 });
+    const queue = createMemoryQueue({ run, admission, ttlMs: config.jobTtlSeconds * 1000 });
+    return withWebhooks(queue, createWebhookSender(config, options.onWebhookGaveUp ?? (() => {})));
   }
   const onError = options.onError ?? (() => {});
   const { createRedisQueue } = await import('./redis-queue.js');
   const redisConfig = { ...config, redisUrl };
   if (options.noWorker) return createRedisQueue({ config: redisConfig, onError });
   const { startWorker } = await import('./worker.js');
-  const worker = await startWorker({ config: redisConfig, concurrency: config.jobConcurrency, onError, run });
+  const worker = await startWorker({
+    config: redisConfig,
+    concurrency: config.jobConcurrency,
+    onError,
+    run,
+    ...(options.onWebhookGaveUp ? { onWebhookGaveUp: options.onWebhookGaveUp } : {}),
+  });
   return createRedisQueue({ config: redisConfig, onError, worker });
 }

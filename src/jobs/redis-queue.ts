@@ -17,6 +17,7 @@ import { connectRedis, type ErrorSink } from './redis-connection.js';
 import { EVENTS_CHANNEL, RedisJobStore } from './redis-store.js';
 import { cancelledError } from './run-job.js';
 import { TERMINAL_STATUSES, type JobQueue, type JobRecord } from './types.js';
+import { createWebhookEnqueuer } from './webhook-queue.js';
 
 /** How long DELETE waits for a running job's worker to confirm the cancel. */
 const CANCEL_WAIT_MS = 5_000;
@@ -34,6 +35,7 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
   const store = new RedisJobStore(redis, config.jobTtlSeconds * 1000, config.jobKeySecret);
   const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: BULLMQ_PREFIX });
   queue.on('error', (error) => onError('bullmq queue', error));
+  const webhooks = createWebhookEnqueuer(redis, config, onError);
 
   let subscriber: Redis | undefined;
   const listeners = new Map<string, Set<(record: JobRecord) => void>>();
@@ -113,6 +115,7 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
         await store.saveRecord(cancelled, true);
         await store.dropInput(id);
         await store.publish(cancelled);
+        await webhooks.enqueue(cancelled);
         return cancelled;
       }
       // A worker holds it: tell every worker; the one running it aborts the edit.
@@ -124,6 +127,7 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
     async close() {
       await options.worker?.close();
       await queue.close();
+      await webhooks.close();
       subscriber?.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -19,6 +19,8 @@ import { connectRedis, type ErrorSink } from './redis-connection.js';
 import { CANCEL_CHANNEL, RedisJobStore } from './redis-store.js';
 import { cancelledError, createJobRunner, jobErrorOf, type JobRunner } from './run-job.js';
 import { TERMINAL_STATUSES, type JobRecord } from './types.js';
+import { createWebhookEnqueuer, startWebhookWorker } from './webhook-queue.js';
+import type { WebhookReport } from './webhook-sender.js';
 
 export interface WorkerOptions {
   config: Config & { redisUrl: string };
@@ -27,6 +29,8 @@ export interface WorkerOptions {
   /** Told about each job that ends (logs; webhooks). */
   onEnded?: (record: JobRecord) => void | Promise<void>;
   run?: JobRunner;
+  /** Told about a webhook that was given up (its attempts spent, 410 Gone, or its URL now refused). */
+  onWebhookGaveUp?: WebhookReport;
 }
 
 export interface RunningWorker {
@@ -41,6 +45,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const cancels = connectRedis(config.redisUrl, onError, 'cancels');
   const store = new RedisJobStore(redis, config.jobTtlSeconds * 1000, config.jobKeySecret);
   const running = new Map<string, AbortController>();
+  const webhooks = createWebhookEnqueuer(redis, config, onError);
 
   cancels.on('message', (_channel: string, id: string) => {
     running.get(id)?.abort(new DOMException('The job was cancelled.', 'AbortError'));
@@ -78,6 +83,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await store.dropInput(id);
       if (!(await store.finishRecord(current))) return;
       await store.publish(current);
+      await webhooks.enqueue(current);
       await options.onEnded?.(current);
     } finally {
       running.delete(id);
@@ -105,14 +111,25 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const failed = finished(record, 'failed', Date.now(), { error: jobErrorOf(error) });
       if (!(await store.finishRecord(failed))) return;
       await store.publish(failed);
+      await webhooks.enqueue(failed);
       await options.onEnded?.(failed);
     })().catch((e: Error) => onError('recording a failed job', e));
   });
-  await worker.waitUntilReady();
+  // Deliveries run beside the edits, on every worker (webhook-queue.ts).
+  const deliveries = startWebhookWorker({
+    connection: redis,
+    config,
+    concurrency: options.concurrency,
+    onError,
+    ...(options.onWebhookGaveUp ? { report: options.onWebhookGaveUp } : {}),
+  });
+  await Promise.all([worker.waitUntilReady(), deliveries.waitUntilReady()]);
 
   return {
     async close() {
       await worker.close();
+      await deliveries.close();
+      await webhooks.close();
       cancels.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -129,7 +129,7 @@ function anAddress(kind: string): string {
 
 const unbracket = (host: string) => host.replace(/^\[|\]$/g, '');
 
-function isAllowed(url: URL, allowedHosts: readonly string[]): boolean {
+export function isAllowed(url: URL, allowedHosts: readonly string[]): boolean {
   const hostname = unbracket(url.hostname.toLowerCase());
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return allowedHosts.some((entry) => {

@@ -59,6 +59,19 @@ const editForm = {
   },
   required: ['images'],
 };
+/** POST /api/jobs: the edit form, and where to be told when the job ends. */
+const jobForm = {
+  ...editForm,
+  properties: {
+    ...editForm.properties,
+    webhook_url: {
+      type: 'string',
+      format: 'uri',
+      description:
+        'POSTed a signed `JobEnded` webhook (see `webhooks`) when the job ends. Its host must be in WEBHOOK_ALLOWED_HOSTS (https: on public addresses, unless an IP address listed there) and the server must have WEBHOOK_SECRET; otherwise 400 webhook_url_refused / webhook_needs_secret and nothing is queued.',
+    },
+  },
+};
 const imageContent = {
   'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
   'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
@@ -192,16 +205,16 @@ export function openApiDocument() {
       '/api/jobs': {
         post: {
           operationId: 'submitJob',
-          summary: 'Queue an edit and answer at once; poll the job, then fetch its result',
+          summary: 'Queue an edit and answer at once; poll the job (or take its webhook), then fetch its result',
           parameters: keyHeaders,
-          requestBody: { required: true, content: { 'multipart/form-data': { schema: editForm } } },
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: jobForm } } },
           responses: {
             '202': {
               description: 'Queued. Location is the status URL.',
               headers: { 'X-Request-Id': requestId, Location: { description: 'status_url', schema: { type: 'string' } } },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/JobAccepted' } } },
             },
-            '400': error('Bad input: no image, malformed form, invalid provider id.'),
+            '400': error('Bad input: no image, malformed form, invalid provider id; webhook_url_refused, webhook_needs_secret.'),
             '401': error('Missing provider key.'),
             '404': error('Unknown provider.'),
             '408': error('The upload stalled, or arrived slower than the server\'s minimum rate (MIN_UPLOAD_BYTES_PER_SECOND).'),
@@ -265,6 +278,23 @@ export function openApiDocument() {
         },
       },
     },
+    // OpenAPI 3.1 webhooks: what the server POSTs to a job's webhook_url.
+    webhooks: {
+      jobEnded: {
+        post: {
+          summary: 'A job ended (succeeded, failed or cancelled)',
+          description:
+            'Signed per Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md): `webhook-signature` is `v1,` + base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` keyed with the bytes of WEBHOOK_SECRET (`whsec_<base64>`). Answer 2xx within 15 s; anything else is retried WEBHOOK_ATTEMPTS times in all, the wait doubling from WEBHOOK_RETRY_DELAY_MS; 410 stops retries.',
+          parameters: [
+            { name: 'webhook-id', in: 'header', required: true, description: 'The job id; the same on every retry (an idempotency key).', schema: { type: 'string' } },
+            { name: 'webhook-timestamp', in: 'header', required: true, description: "This attempt's time, Unix seconds.", schema: { type: 'string' } },
+            { name: 'webhook-signature', in: 'header', required: true, description: '`v1,<base64>`.', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/JobEnded' } } } },
+          responses: { '2XX': { description: 'Received; no retry.' }, '410': { description: 'Gone: no further attempts.' } },
+        },
+      },
+    },
     components: {
       securitySchemes: {
         accessToken: {
@@ -301,8 +331,20 @@ export function openApiDocument() {
             variations: { type: 'integer', minimum: 1, maximum: 4, description: 'How many results the job makes.' },
             result_urls: { type: 'array', items: { type: 'string' }, description: 'One per variation: /api/jobs/{id}/result/1 ... (available once succeeded).' },
             error: { $ref: '#/components/schemas/Error' },
+            webhook_url: { type: 'string', description: 'When the job was submitted with one.' },
           },
           required: ['id', 'status', 'created_at', 'started_at', 'finished_at', 'attempts', 'provider', 'variations', 'result_urls'],
+        },
+        JobEnded: {
+          type: 'object',
+          description: 'The body of a job webhook.',
+          properties: {
+            id: { type: 'string' },
+            status: { enum: ['succeeded', 'failed', 'cancelled'] },
+            result_url: { type: 'string', description: 'As POST /api/jobs answered it (a path on the server).', examples: ['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result'] },
+            error: { $ref: '#/components/schemas/Error' },
+          },
+          required: ['id', 'status', 'result_url'],
         },
         ProviderStatus: {
           type: 'object',

@@ -84,7 +84,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       level: config.logLevel,
       ...(config.logFormat ? { format: config.logFormat } : {}),
       ...(options.logSink ? { sink: options.logSink } : {}),
-      secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret],
+      secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret, config.webhookSecret],
     });
   // Contract 3's 5 minutes, unless the operator gave edits longer (EDIT_TIMEOUT_SECONDS): a
   // longer provider deadline cut short by the route would be a setting that silently does nothing.
@@ -104,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       ...(options.noWorker ? { noWorker: true } : {}),
       // Redis trouble is retried by the client; it is logged, never fatal.
       onError: (what, error) => log.warn(`${what}: ${error.message}`),
+      onWebhookGaveUp: (message, fields) => log.warn(message, fields),
     }));
   // With Redis, per-client limits are counted there, so every server behind a load balancer shares them.
   const shared = config.redisUrl

@@ -33,7 +33,7 @@ describe('OpenAPI document', () => {
     const fields = ['aspect_ratio', 'cache', 'declutter', 'disclosure', 'images', 'label', 'label_position', 'prompt', 'provider', 'room', 'size', 'style', 'variations'];
     expect(Object.keys(props).sort()).toEqual(fields);
     const jobProps = doc.paths['/api/jobs'].post.requestBody.content['multipart/form-data'].schema.properties;
-    expect(Object.keys(jobProps).sort()).toEqual(fields);
+    expect(Object.keys(jobProps).sort()).toEqual([...fields, 'webhook_url'].sort());
   });
 
   it('is served at GET /api/openapi.json', async () => {

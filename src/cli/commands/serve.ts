@@ -28,7 +28,7 @@ export async function serverLogger(config: Config, io: CliIO) {
     format: config.logFormat ?? (io.stderr.isTTY ? 'pretty' : 'json'),
     // The real stderr gets the batched writer; an injected one (tests) gets each line.
     ...(io.stderr === process.stderr ? {} : { sink: (line: string) => void io.stderr.write(`${line}\n`) }),
-    secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret],
+    secrets: [config.googleApiKey, config.falKey, config.redisUrl, config.jobKeySecret, config.webhookSecret],
   });
 }
 

@@ -36,6 +36,7 @@ export async function workerCommand(options: WorkerCommandOptions, globals: Glob
     config: { ...config, redisUrl },
     concurrency: config.jobConcurrency,
     onError: (what, error) => logger.warn(`${what}: ${error.message}`),
+    onWebhookGaveUp: (message, fields) => logger.warn(message, fields),
     onEnded: (record) => logger.info('job ended', { job: record.id, status: record.status, attempts: record.attempts, ...(record.error ? { code: record.error.code } : {}) }),
   });
   logger.info('worker ready', { concurrency: config.jobConcurrency, pid: process.pid });

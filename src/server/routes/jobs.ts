@@ -11,6 +11,7 @@ import { isJobId } from '../../jobs/job-id.js';
 import { publicRecord } from '../../jobs/records.js';
 import { TERMINAL_STATUSES, type JobPlace, type JobQueue, type JobRecord } from '../../jobs/types.js';
 import { waitForEnd } from '../../jobs/wait-for-end.js';
+import { checkWebhookUrl } from '../../jobs/webhook-delivery.js';
 import { checkOptionsFor } from '../../providers/option-checks.js';
 import { keyFor, missingKeyError, parseProvider } from '../../providers/registry.js';
 import { sendJson } from '../compress.js';
@@ -79,7 +80,10 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
   async function submit(ctx: RequestContext, held: { place?: JobPlace | undefined }): Promise<void> {
     const { req, res } = ctx;
     const keys = keysFromHeaders(req.headers);
-    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions, variations } = await readEditForm(req, formOptions);
+    const { image, references, provider, prompt, disclosure, label, cache, options: editOptions, variations, fields } = await readEditForm(req, formOptions);
+    // Checked before anything is queued: the host against WEBHOOK_ALLOWED_HOSTS and its addresses, and that we can sign.
+    const webhookUrl = fields.get('webhook_url')?.trim() || undefined;
+    if (webhookUrl) await checkWebhookUrl(webhookUrl, config);
     const requested = provider?.trim() || config.defaultProvider;
     const spec = parseProvider(requested, config);
     // The embedded queue runs with this config, so a missing key is known now, not after the wait.
@@ -103,6 +107,7 @@ export function submitJobHandler(options: JobRouteOptions): Handler {
       ...(variations > 1 ? { variations } : {}),
       ...(ctx.tokenId ? { owner: ctx.tokenId } : {}),
       ...(prompt !== undefined ? { prompt } : {}),
+      ...(webhookUrl ? { webhookUrl } : {}),
     }, place);
     ctx.addLogFields({ job: record.id, provider: spec.id });
     const paths = jobPaths(record.id);
