@@ -6,9 +6,19 @@
 // benchmark five times in turn, prints every run's figures, and then for each
 // target line (one ending in OK or UNDER TARGET) how many runs passed it, and
 // in how many runs every target passed (issue 15's acceptance: at least 3 of 5).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { nodeNeeded } from '../bin/node-check.js';
+
+// The benchmarks start FrameForge and import its dependencies: on an older Node they
+// would die deep inside one of them (undici on Node 20), so say what is needed, as the CLI does.
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const needed = nodeNeeded(pkg.engines.node, process.versions.node);
+if (needed !== undefined) {
+  console.error(`FrameForge needs Node.js ${needed} or newer; this is Node ${process.versions.node}.`);
+  process.exit(2);
+}
 
 const dir = new URL('./bench/', import.meta.url).pathname;
 const argv = process.argv.slice(2);

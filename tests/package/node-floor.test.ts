@@ -75,6 +75,13 @@ describe.each(['18', '20'])('on Node %s', (version) => {
       const run = await runWith(found.node, args, dir);
       expect(run).toEqual({ code: 2, stdout: '', stderr: `FrameForge needs Node.js ${FLOOR} or newer; this is Node ${actual.trim().slice(1)}.\n` });
     }
+    // `npm run bench` says the same before any benchmark starts (it crashed inside undici on Node 20).
+    const bench = await new Promise<CliRun>((resolve) => {
+      execFile(found.node, [path.join(ROOT, 'scripts/bench.mjs'), 'startup'], { cwd: dir, encoding: 'utf8' }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+    expect(bench).toEqual({ code: 2, stdout: '', stderr: `FrameForge needs Node.js ${FLOOR} or newer; this is Node ${actual.trim().slice(1)}.\n` });
   }, 300_000);
 });
 
