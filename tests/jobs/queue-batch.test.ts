@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashTree, jsonLines, listFiles, makeListingTree } from '../batch/tree.js';
 import { startServer } from '../server/helpers.js';
@@ -118,8 +118,7 @@ describe('edit --queue with workers in other processes', { timeout: 120_000 }, (
 describe('Ctrl-C during a --queue batch', { timeout: 120_000 }, () => {
   it('cancels every job it queued, none runs afterwards, and it exits like a local batch (130)', async () => {
     const redis = await startRedis();
-    const raw = new Redis(redis.url, { maxRetriesPerRequest: null });
-    raw.on('error', () => {});
+    const raw = redis.client();
     const queue = new Queue('edits', { connection: { url: redis.url }, prefix: 'frameforge' });
     let slow: WorkerProcess | undefined;
     let fast: WorkerProcess | undefined;

@@ -3,7 +3,7 @@
  * per-client rate limits of several `frameforge serve` processes, and
  * PROVIDER_RATE_LIMIT_PER_MINUTE across several `frameforge worker`s.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, jpeg, startServer } from '../server/helpers.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -17,8 +17,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
   let raw: Redis;
   beforeAll(async () => {
     redis = await startRedis();
-    raw = new Redis(redis.url, { maxRetriesPerRequest: null });
-    raw.on('error', () => {});
+    raw = redis.client();
   });
   afterAll(async () => {
     raw?.disconnect();

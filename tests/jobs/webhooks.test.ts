@@ -5,7 +5,7 @@
  * delivered once by several workers and across a worker's death.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/core/settings.js';
@@ -166,8 +166,7 @@ describe('with Redis', () => {
   let raw: Redis;
   beforeAll(async () => {
     redis = await startRedis();
-    raw = new Redis(redis.url, { maxRetriesPerRequest: null });
-    raw.on('error', () => {});
+    raw = redis.client();
   });
   afterAll(async () => {
     raw?.disconnect();

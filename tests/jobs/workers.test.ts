@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiServer, type GeminiServer } from '../fakes/gemini-server.js';
 import { startServer, type TestServer } from '../server/helpers.js';
@@ -19,8 +19,7 @@ let raw: Redis;
 
 beforeAll(async () => {
   redis = await startRedis({ appendOnly: true });
-  raw = new Redis(redis.url, { maxRetriesPerRequest: null });
-  raw.on('error', () => {});
+  raw = redis.client();
 });
 afterAll(async () => {
   raw?.disconnect();
@@ -73,8 +72,7 @@ describe('workers sharing one Redis', { timeout: 90_000 }, () => {
 
   it('a worker killed with SIGKILL mid-job: the job is taken up by another and finishes once', async () => {
     const server = await frontServer();
-    const events = new Redis(redis.url, { maxRetriesPerRequest: null });
-    events.on('error', () => {});
+    const events = redis.client();
     const seen: { id: string; status: string }[] = [];
     await events.subscribe('frameforge:job-events');
     events.on('message', (_c: string, message: string) => seen.push(JSON.parse(message) as { id: string; status: string }));

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 
 export interface TestRedis {
   url: string;
@@ -18,6 +19,11 @@ export interface TestRedis {
   /** SIGTERM (Redis writes its append-only file and exits), then start again with the same data directory. */
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * A plain client, for reading what FrameForge stored: commands wait while Redis is
+   * restarted or stopped (no retry cap), and its connection errors are not the test's.
+   */
+  client(): Redis;
 }
 
 function freePort(): Promise<number> {
@@ -79,6 +85,11 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     async stop() {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
+    },
+    client() {
+      const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null });
+      client.on('error', () => {});
+      return client;
     },
   };
 }
