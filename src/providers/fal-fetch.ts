@@ -39,7 +39,8 @@ export class FalNetworkFailure extends Error {
   }
 }
 
-async function readBody(response: Response): Promise<unknown> {
+/** fal's answer body: parsed JSON, else its text (a proxy's HTML page, an empty body). */
+export async function readFalBody(response: Response): Promise<unknown> {
   const text = await response.text().catch(() => '');
   try {
     return JSON.parse(text) as unknown;
@@ -59,7 +60,7 @@ export function falFetch(signal: AbortSignal): typeof fetch {
       throw new FalNetworkFailure(error);
     }
     if (RETRYABLE.has(response.status)) {
-      throw new FalHttpFailure(response.status, await readBody(response), guarded.lastRetryAfter());
+      throw new FalHttpFailure(response.status, await readFalBody(response), guarded.lastRetryAfter());
     }
     return response;
   }) as typeof fetch;

@@ -14,6 +14,7 @@
  */
 import { FrameForgeError } from '../core/errors.js';
 import { FAL_KEY_HINT, describeFalBody } from './fal-errors.js';
+import { readFalBody } from './fal-fetch.js';
 import { providerHttpError, scrubSecret, unreachableError } from './provider-errors.js';
 import { guardedFetch } from './sdk-fetch.js';
 import type { ProbeResult } from './types.js';
@@ -29,15 +30,6 @@ export interface FalProbeOptions {
 
 interface PricingBody {
   prices?: { endpoint_id?: string; unit_price?: number; unit?: string; currency?: string }[];
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => '');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 function endpointUnknown(options: FalProbeOptions, cause?: unknown): FrameForgeError {
@@ -60,7 +52,7 @@ export async function probeFalEndpoint(options: FalProbeOptions, signal: AbortSi
     if (signal.aborted) throw error;
     throw scrubSecret(unreachableError('fal', options.id, error), options.apiKey);
   }
-  const body = await readJson(response);
+  const body = await readFalBody(response);
   if (response.status === 404) throw endpointUnknown(options);
   // fal's reference page shows an "Admin API key" in its auth block while its text asks for "a valid
   // API key": a 403 means the key was recognised but not let in here (its scope), which is not a bad key.
