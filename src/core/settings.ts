@@ -8,6 +8,7 @@ import { FrameForgeError } from './errors.js';
 import { DEFAULT_GEMINI_MODEL } from '../providers/gemini-models.js';
 import { parseSizeRequest, type SizeRequest } from './output-size.js';
 import { decodeWebhookSecret, MAX_SECRET_BYTES, MIN_SECRET_BYTES } from '../jobs/webhook-signature.js';
+import { NO_PROVIDER_LIMITS, parseProviderRateLimits, type ProviderRateLimits } from '../jobs/provider-limits.js';
 
 export const DEFAULT_PROMPT =
   'Stage this room with minimalist modern furniture in neutral tones. Preserve architecture and lighting; add realistic shadows and reflections.';
@@ -48,7 +49,7 @@ export interface Settings {
   jobKeySecret?: string;
   jobLockMs: number;
   jobStalledIntervalMs: number;
-  providerRateLimitPerMinute: number;
+  providerRateLimitPerMinute: ProviderRateLimits;
   webhookSecret?: string;
   webhookAllowedHosts: string[];
   webhookAttempts: number;
@@ -330,8 +331,8 @@ export const SETTINGS = [
     description: "A worker's lock on a running job, renewed every half of it; a job whose worker died is taken up again after it expires (BullMQ lockDuration)." }),
   spec({ key: 'jobStalledIntervalMs', env: ['JOB_STALLED_INTERVAL_MS'], parse: integer(500, 600_000),
     description: 'How often workers look for jobs whose worker died (BullMQ stalledInterval); recovery takes up to about two of these after the lock expires.' }),
-  spec({ key: 'providerRateLimitPerMinute', env: ['PROVIDER_RATE_LIMIT_PER_MINUTE'], parse: integer(0, 1_000_000),
-    description: 'With REDIS_URL: jobs all workers together start a minute (BullMQ\'s queue limiter), to stay under a provider quota (0 = unlimited).' }),
+  spec({ key: 'providerRateLimitPerMinute', env: ['PROVIDER_RATE_LIMIT_PER_MINUTE'], parse: parseProviderRateLimits,
+    description: 'With REDIS_URL: edits all workers together start a minute per provider quota (each Gemini model, all of fal, mock), one per variation; `20` for each, or `google=10,fal=60` (unnamed: unlimited; 0 = unlimited). Jobs past it stay queued until the window ends.' }),
   spec({ key: 'webhookSecret', env: ['WEBHOOK_SECRET'], secret: true, parse: webhookSecret,
     description: 'Signs job webhooks (Standard Webhooks: `whsec_` + base64 of 24-64 random bytes); without it a job with webhook_url is refused. Servers and workers need the same one.' }),
   spec({ key: 'webhookAllowedHosts', env: ['WEBHOOK_ALLOWED_HOSTS'], parse: hostList,
@@ -376,7 +377,7 @@ export const DEFAULT_SETTINGS: Settings = {
   jobConcurrency: 4,
   jobLockMs: 30_000,
   jobStalledIntervalMs: 30_000,
-  providerRateLimitPerMinute: 0,
+  providerRateLimitPerMinute: NO_PROVIDER_LIMITS,
   webhookAllowedHosts: [],
   webhookAttempts: 8,
   webhookRetryDelayMs: 5_000,

@@ -109,18 +109,24 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
     async cancel(id) {
       const record = await store.record(id);
       if (!record || TERMINAL_STATUSES.has(record.status)) return record;
-      if (record.status === 'queued' && (await queue.remove(id)) === 1) {
-        // Removed before any worker took it: it never runs.
-        const cancelled = finished(record, 'cancelled', Date.now(), { error: cancelledError() });
-        await store.saveRecord(cancelled, true);
+      /** Removed from BullMQ before any worker ran it: it never runs. */
+      async function cancelRemoved(current: JobRecord): Promise<JobRecord | undefined> {
+        const cancelled = finished(current, 'cancelled', Date.now(), { error: cancelledError() });
         await store.dropInput(id);
+        if (!(await store.finishRecord(cancelled))) return store.record(id);
         await store.publish(cancelled);
         await webhooks.enqueue(cancelled);
         return cancelled;
       }
+      if (record.status === 'queued' && (await queue.remove(id)) === 1) return cancelRemoved(record);
       // A worker holds it: tell every worker; the one running it aborts the edit.
       const wait = ended(id, CANCEL_WAIT_MS);
       await store.requestCancel(id);
+      // Held only for a moment: a worker putting it back for its provider quota (worker.ts) has unlocked it.
+      if ((await queue.remove(id)) === 1) {
+        wait.stop();
+        return cancelRemoved((await store.record(id)) ?? record);
+      }
       return (await wait.promise) ?? (await store.record(id));
     },
     subscribe,

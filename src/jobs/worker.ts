@@ -6,15 +6,27 @@
  *
  * What BullMQ already does is left to it: a worker killed mid-job loses its
  * lock and the job is taken up again by another (stalled jobs,
- * JOB_LOCK_DURATION_MS / JOB_STALLED_INTERVAL_MS); the per-queue rate limit.
+ * JOB_LOCK_DURATION_MS / JOB_STALLED_INTERVAL_MS).
  * A job whose record has already ended is skipped, so a job that is taken up
  * again after its worker wrote the outcome is not run twice.
+ *
+ * PROVIDER_RATE_LIMIT_PER_MINUTE is per provider quota (provider-limits.ts),
+ * not BullMQ's queue limiter, which holds the whole queue back: a full Gemini
+ * window must not stop fal or mock jobs. A job over its quota is put back with
+ * BullMQ's documented pattern for delaying a job being processed
+ * (job.moveToDelayed with the worker's token, then DelayedError:
+ * https://docs.bullmq.io/patterns/process-step-jobs#delaying), which neither
+ * counts an attempt nor holds a lock: its record stays `queued` with 0
+ * attempts, a DELETE removes it like any queued job, and the worker takes
+ * the next job at once, so `--concurrency` stays the number of edits at once.
  */
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../core/config.js';
 import { FrameForgeError, isAbortError } from '../core/errors.js';
 import { BULLMQ_PREFIX, QUEUE_NAME } from './bullmq-names.js';
 import { finished, started } from './records.js';
+import { anyLimit, quotaOf } from './provider-limits.js';
+import { takeQuota } from './provider-quota.js';
 import { connectRedis, type ErrorSink } from './redis-connection.js';
 import { CANCEL_CHANNEL, RedisJobStore } from './redis-store.js';
 import { cancelledError, createJobRunner, jobErrorOf, type JobRunner } from './run-job.js';
@@ -58,11 +70,48 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return record;
   }
 
-  async function processJob(job: Job): Promise<void> {
+  /** Ends a job with its record, once, and tells everyone who listens. */
+  async function end(record: JobRecord): Promise<void> {
+    if (!(await store.finishRecord(record))) return;
+    await store.publish(record);
+    await webhooks.enqueue(record);
+    await options.onEnded?.(record);
+  }
+
+  const limits = config.providerRateLimitPerMinute;
+  const limited = anyLimit(limits);
+
+  /**
+   * Milliseconds until the job's provider quota has room, or 0 once its places
+   * are taken. A job with a cancel pending takes none: it ends without a call.
+   */
+  async function quotaWait(record: JobRecord): Promise<number> {
+    if (!limited || (await store.cancelRequested(record.id))) return 0;
+    const quota = quotaOf(limits, record.provider || config.defaultProvider, config.googleModelId);
+    return quota ? takeQuota(redis, quota, record.variations ?? 1) : 0;
+  }
+
+  /** Puts a job back, queued, until its quota's window ends (see the top of this file). */
+  async function holdBack(job: Job, token: string | undefined, record: JobRecord, waitMs: number): Promise<never> {
+    // A little past the window's end, so a clock a few ms apart from Redis's does not ask too soon.
+    await job.moveToDelayed(Date.now() + waitMs + 50, token);
+    // A DELETE that came while this worker held the job found it locked and asked the workers;
+    // now it is unlocked, and no worker will see it before the window ends: end it here.
+    if (await store.cancelRequested(record.id)) {
+      await job.remove().catch(() => {});
+      await store.dropInput(record.id);
+      await end(finished(record, 'cancelled', Date.now(), { error: cancelledError() }));
+    }
+    throw new DelayedError();
+  }
+
+  async function processJob(job: Job, token?: string): Promise<void> {
     const id = job.id!;
     const record = await store.record(id);
     // Expired, cancelled while queued, or already ended by a worker that died before telling BullMQ.
     if (!record || TERMINAL_STATUSES.has(record.status)) return;
+    const waitMs = await quotaWait(record);
+    if (waitMs > 0) await holdBack(job, token, record, waitMs);
     const controller = new AbortController();
     running.set(id, controller);
     try {
@@ -81,10 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         current = finished(current, cancelled ? 'cancelled' : 'failed', Date.now(), { error: cancelled ? cancelledError() : jobErrorOf(error) });
       }
       await store.dropInput(id);
-      if (!(await store.finishRecord(current))) return;
-      await store.publish(current);
-      await webhooks.enqueue(current);
-      await options.onEnded?.(current);
+      await end(current);
     } finally {
       running.delete(id);
     }
@@ -97,9 +143,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     lockDuration: config.jobLockMs,
     stalledInterval: config.jobStalledIntervalMs,
     maxStalledCount: 1,
-    // BullMQ's limiter is kept in Redis and holds across every worker of the queue
-    // (https://docs.bullmq.io/guide/rate-limiting): one quota, however many machines.
-    ...(config.providerRateLimitPerMinute ? { limiter: { max: config.providerRateLimitPerMinute, duration: 60_000 } } : {}),
   });
   worker.on('error', (error) => onError('bullmq worker', error));
   // BullMQ gave up on a job (its attempts, or stalled too often): its record must not stay "running".
@@ -108,11 +151,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     void (async () => {
       const record = await store.record(job.id!);
       if (!record || TERMINAL_STATUSES.has(record.status)) return;
-      const failed = finished(record, 'failed', Date.now(), { error: jobErrorOf(error) });
-      if (!(await store.finishRecord(failed))) return;
-      await store.publish(failed);
-      await webhooks.enqueue(failed);
-      await options.onEnded?.(failed);
+      await end(finished(record, 'failed', Date.now(), { error: jobErrorOf(error) }));
     })().catch((e: Error) => onError('recording a failed job', e));
   });
   // Deliveries run beside the edits, on every worker (webhook-queue.ts).

@@ -322,7 +322,10 @@ export function openApiDocument() {
           type: 'object',
           properties: {
             id: { type: 'string' },
-            status: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+            status: {
+              enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+              description: '`queued` until a worker starts the edit, also while it waits for its provider\'s quota (PROVIDER_RATE_LIMIT_PER_MINUTE); `running` only while the edit runs.',
+            },
             created_at: { type: 'string', format: 'date-time' },
             started_at: { type: ['string', 'null'], format: 'date-time' },
             finished_at: { type: ['string', 'null'], format: 'date-time' },

@@ -3,14 +3,22 @@
  * per-client rate limits of several `frameforge serve` processes, and
  * PROVIDER_RATE_LIMIT_PER_MINUTE across several `frameforge worker`s.
  */
+
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GEMINI_MODEL } from '../../src/providers/gemini-models.js';
+import { startFalServer } from '../fakes/fal-server.js';
+import { startGeminiServer } from '../fakes/gemini-server.js';
 import { form, jpeg, startServer } from '../server/helpers.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { quietPeriod } from '../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { startServeProcess, type ServeProcess } from '../web/serve-process.js';
 import { getJob, poll, submit, waitFor } from './job-client.js';
+
+const GOOGLE_KEY = 'AIzaSy-provider-limit-test';
+const FAL_KEY = 'fal-provider-limit-test:secret';
 
 describe('limits shared through Redis', { timeout: 90_000 }, () => {
   let redis: TestRedis;
@@ -53,45 +61,112 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
     }
   });
 
-  it('PROVIDER_RATE_LIMIT_PER_MINUTE holds across two workers: the rest wait for the next minute', async () => {
+  it('PROVIDER_RATE_LIMIT_PER_MINUTE is per provider: two workers start 2 Gemini edits in the window, fal and mock jobs still run', async () => {
     await raw.flushall();
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url }, { noWorker: true });
+    const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
+    const fal = await startFalServer({ apiKey: FAL_KEY, pollsUntilDone: 1 });
+    const keys = { googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url, falKey: FAL_KEY, falProxyUrl: fal.proxyUrl };
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, ...keys }, { noWorker: true });
     const workers: WorkerProcess[] = [];
+    const queue = new Queue('edits', { connection: redis.client(), prefix: 'frameforge' });
     try {
-      const env = { REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2' };
-      // Each worker alone could run all five at once.
+      const env = {
+        REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: 'google=2', MAX_RETRIES: '0',
+        GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url, FAL_KEY, FAL_PROXY_URL: fal.proxyUrl,
+      };
+      // Each worker alone could run every job at once: only the Gemini quota holds any back.
       workers.push(await startWorkerProcess(env, ['--concurrency', '5']));
       workers.push(await startWorkerProcess(env, ['--concurrency', '5']));
       const image = await jpeg();
-      const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await submit(server.url, {}, image)).id);
+      const google: string[] = [];
+      for (let i = 0; i < 5; i++) google.push((await submit(server.url, { provider: i % 2 ? 'nano-banana' : 'google' }, image)).id);
+      const others: string[] = [];
+      for (let i = 0; i < 3; i++) others.push((await submit(server.url, { provider: 'fal:fal-ai/nano-banana/edit' }, image)).id);
+      for (let i = 0; i < 3; i++) others.push((await submit(server.url, { provider: 'mock' }, image)).id);
 
-      // Two jobs start and finish; BullMQ's limiter (one counter in Redis) then blocks both workers.
-      const done = await poll(async () => {
-        const views = await Promise.all(ids.map((id) => getJob(server.url, id)));
-        const succeeded = views.filter((v) => v.status === 'succeeded');
-        return succeeded.length >= 2 ? views : undefined;
+      // fal and mock jobs, queued behind the Gemini ones, all run.
+      for (const id of others) expect(await waitFor(server.url, id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(fal.jobs).toHaveLength(3);
+      // `google` and `nano-banana` are one model, one quota: two start, three are put back.
+      const held = await poll(async () => {
+        const delayed = await raw.zrange('frameforge:edits:delayed', '0', '-1');
+        return delayed.length === 3 ? delayed : undefined;
       });
-      const limiter = await poll(async () => {
-        const [count, ttl] = await Promise.all([raw.get('frameforge:edits:limiter'), raw.pttl('frameforge:edits:limiter')]);
-        return count !== null && ttl > 0 ? { count: Number(count), ttl } : undefined;
-      });
-      expect(limiter.count).toBeGreaterThanOrEqual(2);
-      expect(limiter.ttl).toBeLessThanOrEqual(60_000);
-      // Give a leak (a third start) a window to show itself: none may start within the minute.
+      // Give a leak (a third start) a window to show itself.
       await quietPeriod(1500);
-      const views = await Promise.all(ids.map((id) => getJob(server.url, id)));
-      expect(views.filter((v) => v.status === 'succeeded').map((v) => v.id).sort()).toEqual(
-        done.filter((v) => v.status === 'succeeded').map((v) => v.id).sort(),
-      );
-      expect(views.filter((v) => v.status === 'succeeded')).toHaveLength(2);
-      const waiting = views.filter((v) => v.status !== 'succeeded');
-      expect(waiting).toHaveLength(3);
-      for (const view of waiting) expect(view).toMatchObject({ status: 'queued', attempts: 0 });
-      expect(await raw.llen('frameforge:edits:wait')).toBe(3);
+      expect(gemini.callsTo('generate')).toHaveLength(2);
+      const views = await Promise.all(google.map((id) => getJob(server.url, id)));
+      const ran = views.filter((v) => v.status !== 'queued');
+      expect(ran).toHaveLength(2);
+      for (const view of ran) expect(await waitFor(server.url, view.id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', attempts: 1 });
+      // Held back, a job is truthfully queued: never started, no attempt counted, not running anywhere.
+      const waiting = views.filter((v) => v.status === 'queued');
+      expect(waiting.map((v) => v.id).sort()).toEqual([...held].sort());
+      for (const view of waiting) expect(view).toMatchObject({ status: 'queued', attempts: 0, started_at: null });
+      expect(await raw.llen('frameforge:edits:active')).toBe(0);
+      const window = `frameforge:provider-rate:google:${DEFAULT_GEMINI_MODEL}`;
+      expect(Number(await raw.get(window))).toBe(2);
+      expect(await raw.pttl(window)).toBeGreaterThan(0);
+      expect(await raw.pttl(window)).toBeLessThanOrEqual(60_000);
+
+      // A held job is cancelled like any queued one, and never runs.
+      const [cancelled, ...rest] = waiting.map((v) => v.id) as [string, ...string[]];
+      const del = await fetch(`${server.url}/api/jobs/${cancelled}`, { method: 'DELETE' });
+      expect(await del.json()).toMatchObject({ id: cancelled, status: 'cancelled', attempts: 0 });
+
+      // The minute passes (its counter expires, BullMQ's delay ends): the held jobs run, each once.
+      await raw.del(window);
+      for (const job of await queue.getDelayed()) await job.promote();
+      for (const id of rest) expect(await waitFor(server.url, id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(gemini.callsTo('generate')).toHaveLength(4);
+      expect(await getJob(server.url, cancelled)).toMatchObject({ status: 'cancelled' });
+      const ended = await poll(async () => {
+        const all = workers.flatMap((w) => w.ended);
+        return all.length >= 10 ? all : undefined;
+      });
+      expect(ended.sort()).toEqual([...google.filter((id) => id !== cancelled), ...others].sort());
     } finally {
+      await queue.close();
       for (const worker of workers) await worker.stop();
       await server.close();
+      await gemini.close();
+      await fal.close();
+    }
+  });
+
+  it('a worker SIGKILLed mid-edit under a provider limit: another takes the job up within the quota and it ends once', async () => {
+    await raw.flushall();
+    const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url }, { noWorker: true });
+    const env = {
+      REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2', MAX_RETRIES: '0',
+      GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url,
+      // Stalled-job recovery in seconds, as in workers.test.ts.
+      JOB_LOCK_DURATION_MS: '4000', JOB_STALLED_INTERVAL_MS: '1000',
+    };
+    let doomed: WorkerProcess | undefined;
+    let survivor: WorkerProcess | undefined;
+    try {
+      // The first call never answers: its worker dies with it.
+      gemini.script('generate', { until: new Promise(() => {}) });
+      doomed = await startWorkerProcess(env);
+      const { id } = await submit(server.url, { provider: 'google' });
+      await gemini.waitForCall('generate', 1);
+      survivor = await startWorkerProcess(env);
+      await doomed.kill();
+      expect(await waitFor(server.url, id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(gemini.callsTo('generate')).toHaveLength(2);
+      const survivorEnded = survivor.ended;
+      await poll(async () => (survivorEnded.length > 0 ? true : undefined));
+      expect(survivorEnded).toEqual([id]);
+      expect(doomed.ended).toEqual([]);
+      // Both starts were counted in the one window.
+      expect(Number(await raw.get(`frameforge:provider-rate:google:${DEFAULT_GEMINI_MODEL}`))).toBe(2);
+    } finally {
+      await survivor?.stop();
+      await doomed?.stop();
+      await server.close();
+      await gemini.close();
     }
   });
 });
@@ -132,13 +207,13 @@ describe('when Redis cannot answer', { timeout: 60_000 }, () => {
   });
 });
 
-it('with PROVIDER_RATE_LIMIT_PER_MINUTE=0 the same five jobs all run', async () => {
-  // Control for the test above: the same setup with the limit off (0) runs all five.
+it('a provider named with 0 has no limit while the bare number holds the others: five mock jobs all run', async () => {
+  // Control for the tests above: `2` would hold mock to two a minute, `mock=0` lifts it for mock alone.
   const redis = await startRedis();
   const server = await startServer({ logLevel: 'warn', redisUrl: redis.url }, { noWorker: true });
   let worker: WorkerProcess | undefined;
   try {
-    worker = await startWorkerProcess({ REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '0' }, ['--concurrency', '5']);
+    worker = await startWorkerProcess({ REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2,mock=0' }, ['--concurrency', '5']);
     const image = await jpeg();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await submit(server.url, {}, image)).id);

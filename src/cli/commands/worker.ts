@@ -6,6 +6,7 @@
  */
 import { loadConfig } from '../../core/config.js';
 import { FrameForgeError } from '../../core/errors.js';
+import { describeLimits } from '../../jobs/provider-limits.js';
 import { parseProvider } from '../../providers/registry.js';
 import type { CliIO } from '../io.js';
 import type { GlobalOptions } from '../main.js';
@@ -39,7 +40,7 @@ export async function workerCommand(options: WorkerCommandOptions, globals: Glob
     onWebhookGaveUp: (message, fields) => logger.warn(message, fields),
     onEnded: (record) => logger.info('job ended', { job: record.id, status: record.status, attempts: record.attempts, ...(record.error ? { code: record.error.code } : {}) }),
   });
-  logger.info('worker ready', { concurrency: config.jobConcurrency, pid: process.pid });
+  logger.info('worker ready', { concurrency: config.jobConcurrency, pid: process.pid, providerLimitsPerMinute: describeLimits(config.providerRateLimitPerMinute) });
 
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
