@@ -3,8 +3,10 @@
  * Mutation testing (`npm run test:mutation`, issue 16) for the code where a
  * silent bug costs money or leaks: CORS, rate limits, request keys and access
  * tokens, multipart limits, retry, metadata stripping, atomic writes, the
- * provider registry, result downloads and their address check, and job-key
- * encryption. (Webhook signing had not landed when the list was frozen.) A mutant that survives is a bug the
+ * provider registry, result downloads and their address check, job-key
+ * encryption, webhook signing, and the rate limits shared through Redis (its
+ * tests start a real redis-server, so the workflow installs one). A mutant
+ * that survives is a bug the
  * tests would let through: kill it with a test, or list it below as
  * equivalent (no test can tell it from the original), with the reason.
  *
@@ -47,6 +49,7 @@ export const MUTATED = [
   'src/server/policies/client-ip.ts',
   'src/server/policies/request-keys.ts',
   'src/server/policies/tokens.ts',
+  'src/server/policies/shared-rate-limit.ts',
   'src/server/multipart.ts',
   'src/core/retry.ts',
   'src/core/metadata-strip.ts',

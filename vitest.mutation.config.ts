@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: [
       'tests/unit/**/*.test.ts',
-      'tests/server/{cors,multipart,policies,units,request-keys,access}.test.ts',
+      'tests/server/{cors,multipart,policies,units,request-keys,access,shared-rate-limit}.test.ts',
       'tests/providers/{google,fal}.test.ts',
     ],
     exclude: ['tests/unit/{no-wall-clock,settings-docs}.test.ts'],

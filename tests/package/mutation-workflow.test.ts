@@ -49,7 +49,15 @@ test('the mutation workflow runs npm run test:mutation on changes to every mutat
     expect(unwatched, event).toEqual([]);
   }
   const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
-  expect(steps.some((s) => s.run?.startsWith('npm run test:mutation'))).toBe(true);
+  const mutationStep = steps.findIndex((s) => s.run?.startsWith('npm run test:mutation'));
+  expect(mutationStep).toBeGreaterThanOrEqual(0);
+  // A test Stryker runs that starts a real redis-server needs one installed on the runner first.
+  const needRedis: string[] = [];
+  for (const file of testFiles) if ((await readFile(path.join(ROOT, file), 'utf8')).includes('startRedis(')) needRedis.push(file);
+  expect(needRedis).toContain('tests/server/shared-rate-limit.test.ts');
+  const installsRedis = steps.findIndex((s) => /apt-get install\b.*\bredis-server\b/.test(s.run ?? ''));
+  expect(installsRedis, 'a step installs redis-server').toBeGreaterThanOrEqual(0);
+  expect(installsRedis).toBeLessThan(mutationStep);
   const cache = steps.find((s) => s.uses?.startsWith('actions/cache@'));
   expect(cache?.with?.path).toBe(stryker.default.incrementalFile);
 });

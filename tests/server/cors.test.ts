@@ -14,9 +14,10 @@ afterEach(async () => {
 });
 
 /** A server that asks `cors` about every request; the answer says whether preflight() took it. */
-async function serveWith(allowedOrigins: string[]): Promise<string> {
+async function serveWith(allowedOrigins: string[], vary?: string): Promise<string> {
   const cors = createCors(allowedOrigins);
   const server = createServer((req, res) => {
+    if (vary) res.setHeader('Vary', vary);
     if (cors.preflight(req, res, ['GET', 'POST'])) return;
     cors.apply(req, res);
     res.setHeader('X-Handled-By', 'route');
@@ -68,6 +69,16 @@ describe('listed origins', () => {
     expect(corsHeaders(pre)).toEqual({ vary: 'Origin' });
     const res = await fetch(url, { headers: { Origin: 'http://evil.example' } });
     expect(corsHeaders(res)).toEqual({ vary: 'Origin' });
+  });
+});
+
+describe('Vary', () => {
+  it('Origin is added to a Vary the response already has, not put in its place', async () => {
+    const url = await serveWith(['http://localhost:5173'], 'Accept-Encoding');
+    for (const origin of ['http://localhost:5173', 'http://evil.example']) {
+      const res = await fetch(url, { headers: { Origin: origin } });
+      expect(res.headers.get('vary'), origin).toBe('Accept-Encoding, Origin');
+    }
   });
 });
 

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
-import { readMultipart, type MultipartLimits } from '../../src/server/multipart.js';
+import { readMultipart, type MultipartForm, type MultipartLimits } from '../../src/server/multipart.js';
 import { BOUNDARY, chunked, partHead, rawRequest } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -241,5 +242,90 @@ describe('a client that stops', () => {
     await rawRequest(url, head(10_000), [partHead('images', 'gone.jpg')], { endAfterChunks: true }).catch(() => undefined);
     expect((await outcome).error).toEqual({ code: 'cancelled', message: 'The client closed the connection during the upload.' });
     nextOutcome = undefined;
+  });
+});
+
+describe('a client that sends too slowly', () => {
+  // The rate check runs on a timer once a window: the timers are the test's to move, so a
+  // window passes when the test says, whatever the machine's load. The request is a stream
+  // the test writes into, standing in for the socket (readMultipart only reads it).
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function slowUpload(rate: { minBytesPerSecond: number; rateWindowMs?: number }) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const req = Object.assign(new PassThrough(), {
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': '1000000' },
+      complete: false,
+    });
+    const result: { form?: MultipartForm; error?: FrameForgeError } = {};
+    const done = readMultipart(req as never, { limits: LIMITS, fileFields: new Set(['images']), idleMs: 3_600_000, ...rate }).then(
+      (form) => (result.form = form),
+      (error: FrameForgeError) => (result.error = error),
+    );
+    /** Hands `bytes` to the parser and lets it read them (the stream passes data on a later tick). */
+    const send = async (bytes: Buffer | number) => {
+      req.write(typeof bytes === 'number' ? file(bytes) : bytes);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    const windowPasses = async (ms: number) => {
+      vi.advanceTimersByTime(ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { req, result, done, send, windowPasses };
+  }
+
+  it('each window is judged by its own bytes: at or above the minimum goes on, below it is request_timeout', async () => {
+    const upload = slowUpload({ minBytesPerSecond: 2048, rateWindowMs: 2000 });
+    await upload.send(partHead('images', 'slow.jpg'));
+    await upload.send(3 * 4096);
+    await upload.windowPasses(2000); // 6 KB/s over the first window
+    expect(upload.result).toEqual({});
+    await upload.send(4096);
+    await upload.windowPasses(2000); // exactly 2 KB/s: enough
+    expect(upload.result).toEqual({});
+    await upload.send(3072);
+    await upload.windowPasses(1999);
+    expect(upload.result).toEqual({});
+    await upload.windowPasses(1); // 1.5 KB/s, though the whole upload averaged far more
+    await upload.done;
+    expect(upload.result.error).toMatchObject({
+      code: 'request_timeout',
+      message: "The upload was too slow: 1.5 KB/s over the last 2 s, under this server's minimum of 2 KB/s.",
+      hint: 'Send the image over a faster connection, or a smaller one.',
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('without rateWindowMs the window is 30 s', async () => {
+    const upload = slowUpload({ minBytesPerSecond: 1024 });
+    await upload.send(partHead('images', 'slow.jpg'));
+    await upload.windowPasses(29_999);
+    expect(upload.result).toEqual({});
+    await upload.windowPasses(1);
+    await upload.done;
+    expect(upload.result.error?.message).toBe("The upload was too slow: 0 KB/s over the last 30 s, under this server's minimum of 1 KB/s.");
+  });
+
+  it('an upload that ends inside its window is read, and leaves no timer behind', async () => {
+    const upload = slowUpload({ minBytesPerSecond: 1024 * 1024, rateWindowMs: 1000 });
+    const whole = body([['images', file(10, 7), 'quick.jpg']]);
+    upload.req.complete = true;
+    upload.req.end(whole);
+    await upload.done;
+    expect(upload.result.form?.files.map((f) => [f.name, f.data.length])).toEqual([['quick.jpg', 10]]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('with no minimum there is no rate check: only the idle timer runs', async () => {
+    const upload = slowUpload({ minBytesPerSecond: 0, rateWindowMs: 1000 });
+    await upload.send(partHead('images', 'slow.jpg'));
+    expect(vi.getTimerCount()).toBe(1);
+    await upload.windowPasses(10_000);
+    expect(upload.result).toEqual({});
+    upload.req.destroy();
+    await upload.done;
+    expect(upload.result.error?.code).toBe('cancelled');
   });
 });
