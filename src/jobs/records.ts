@@ -41,3 +41,11 @@ export function publicRecord(record: JobRecord): Omit<JobRecord, 'owner'> {
   const { owner: _owner, ...rest } = record;
   return rest;
 }
+
+/**
+ * Where each of a job's results is fetched, 1-based, as GET /api/jobs/{id}
+ * and its webhook both show them (one entry for a single result).
+ */
+export function resultUrls(record: JobRecord): string[] {
+  return Array.from({ length: record.variations ?? 1 }, (_, i) => `/api/jobs/${record.id}/result/${i + 1}`);
+}

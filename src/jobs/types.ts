@@ -46,7 +46,7 @@ export interface JobInput {
 }
 
 export interface JobRequest extends JobInput {
-  /** Called with {id, status, result_url, error?} when the job ends. */
+  /** Called with {id, status, result_url, result_urls, error?} when the job ends. */
   readonly webhookUrl?: string;
   /** Who may see the job (an access token's id); anyone with the id when missing. */
   readonly owner?: string;

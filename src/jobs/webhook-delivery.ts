@@ -20,6 +20,7 @@ import { FrameForgeError } from '../core/errors.js';
 import { assertSafeUrl, isAllowed, pinnedLookup, UnsafeUrlError, type Resolved, type SafeTarget, type SafeUrlOptions } from '../providers/safe-url.js';
 import { VERSION } from '../version.js';
 import { decodeWebhookSecret, signWebhook } from './webhook-signature.js';
+import { resultUrls } from './records.js';
 import type { JobRecord } from './types.js';
 
 /** One attempt's deadline: the spec recommends 15-30 s. */
@@ -27,12 +28,17 @@ export const ATTEMPT_TIMEOUT_MS = 15_000;
 
 export type WebhookConfig = Pick<Config, 'webhookSecret' | 'webhookAllowedHosts' | 'webhookAttempts' | 'webhookRetryDelayMs'>;
 
-/** What a webhook says: `{id, status, result_url, error?}` (result_url as POST /api/jobs answered it). */
+/**
+ * What a webhook says: `{id, status, result_url, result_urls, error?}`: result_url
+ * as POST /api/jobs answered it (the first result), result_urls one per variation
+ * as GET /api/jobs/{id} lists them, so a multi-variation job's receiver need not ask.
+ */
 export function webhookBody(record: JobRecord): string {
   return JSON.stringify({
     id: record.id,
     status: record.status,
     result_url: `/api/jobs/${record.id}/result`,
+    result_urls: resultUrls(record),
     ...(record.error ? { error: record.error } : {}),
   });
 }

@@ -19,7 +19,7 @@ import type { WebhookReport } from './webhook-sender.js';
 export const WEBHOOK_QUEUE = 'webhooks';
 
 /** What a delivery carries: the record as the webhook tells it (no owner; no secret anywhere). */
-type Delivery = Pick<JobRecord, 'id' | 'status' | 'webhook_url' | 'error'>;
+type Delivery = Pick<JobRecord, 'id' | 'status' | 'webhook_url' | 'error' | 'variations'>;
 
 export interface WebhookEnqueuer {
   /** Adds the delivery for a job that has ended with a webhook_url (a no-op otherwise). */
@@ -36,7 +36,14 @@ export function createWebhookEnqueuer(connection: Redis, config: WebhookConfig, 
         queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: BULLMQ_PREFIX });
         queue.on('error', (error) => onError('bullmq webhook queue', error));
       }
-      const delivery: Delivery = { id: record.id, status: record.status, webhook_url: record.webhook_url, ...(record.error ? { error: record.error } : {}) };
+      const delivery: Delivery = {
+        id: record.id,
+        status: record.status,
+        webhook_url: record.webhook_url,
+        // The payload lists one result URL per variation (webhook-delivery.ts).
+        ...(record.variations ? { variations: record.variations } : {}),
+        ...(record.error ? { error: record.error } : {}),
+      };
       await queue.add('deliver', delivery, {
         // One delivery per job: BullMQ ignores an add whose id it already holds.
         jobId: `webhook-${record.id}`,

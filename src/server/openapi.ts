@@ -344,10 +344,16 @@ export function openApiDocument() {
           properties: {
             id: { type: 'string' },
             status: { enum: ['succeeded', 'failed', 'cancelled'] },
-            result_url: { type: 'string', description: 'As POST /api/jobs answered it (a path on the server).', examples: ['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result'] },
+            result_url: { type: 'string', description: 'As POST /api/jobs answered it (a path on the server): the first result.', examples: ['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result'] },
+            result_urls: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'One per variation, as GET /api/jobs/{id} lists them: /api/jobs/{id}/result/1 ... /result/N.',
+              examples: [['/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result/1', '/api/jobs/3q2-7wEjRbKkfT0J1Xb7Hw/result/2']],
+            },
             error: { $ref: '#/components/schemas/Error' },
           },
-          required: ['id', 'status', 'result_url'],
+          required: ['id', 'status', 'result_url', 'result_urls'],
         },
         ProviderStatus: {
           type: 'object',

@@ -62,7 +62,7 @@ function webhookContract(name: string, start: Start): void {
         const call = await receiver.waitForCall('hook', before + 1);
         expect(call.headers['content-type']).toBe('application/json');
         expect(call.headers['webhook-id']).toBe(job.id);
-        expect(verified(call)).toEqual({ id: job.id, status: 'succeeded', result_url: `/api/jobs/${job.id}/result` });
+        expect(verified(call)).toEqual({ id: job.id, status: 'succeeded', result_url: `/api/jobs/${job.id}/result`, result_urls: [`/api/jobs/${job.id}/result/1`] });
         // The result it points to is there.
         expect((await fetch(`${server.url}/api/jobs/${job.id}/result`)).status).toBe(200);
         // A signature made with another secret does not verify: the check above is not vacuous.
@@ -100,6 +100,25 @@ function webhookContract(name: string, start: Start): void {
       });
     });
 
+    it('a job with variations: the signed webhook lists every result, as GET /api/jobs/{id} does', async () => {
+      await withServer({}, async (server) => {
+        const before = receiver.callsTo('hook').length;
+        const job = await submit(server.url, { webhook_url: receiver.hookUrl, variations: '3' });
+        const call = await receiver.waitForCall('hook', before + 1);
+        const payload = verified(call);
+        const urls = [1, 2, 3].map((n) => `/api/jobs/${job.id}/result/${n}`);
+        expect(payload).toEqual({ id: job.id, status: 'succeeded', result_url: `/api/jobs/${job.id}/result`, result_urls: urls });
+        const view = (await (await fetch(`${server.url}/api/jobs/${job.id}`)).json()) as { result_urls: string[] };
+        expect(view.result_urls).toEqual(payload.result_urls);
+        // Each URL the receiver was given answers with an image.
+        for (const url of urls) {
+          const res = await fetch(`${server.url}${url}`);
+          expect(res.status, url).toBe(200);
+          expect(res.headers.get('content-type')).toMatch(/^image\//);
+        }
+      });
+    });
+
     it('a failed job\'s webhook carries its error', async () => {
       await withServer({}, async (server) => {
         const before = receiver.callsTo('hook').length;
@@ -107,7 +126,7 @@ function webhookContract(name: string, start: Start): void {
         const ended = await waitFor(server.url, job.id, ['succeeded', 'failed']);
         expect(ended.status).toBe('failed');
         const call = await receiver.waitForCall('hook', before + 1);
-        expect(verified(call)).toEqual({ id: job.id, status: 'failed', result_url: `/api/jobs/${job.id}/result`, error: ended.error });
+        expect(verified(call)).toEqual({ id: job.id, status: 'failed', result_url: `/api/jobs/${job.id}/result`, result_urls: [`/api/jobs/${job.id}/result/1`], error: ended.error });
         expect(ended.error).toMatchObject({ code: expect.any(String), detail: expect.any(String) });
       });
     });

@@ -8,7 +8,7 @@
 import type { Config } from '../../core/config.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { isJobId } from '../../jobs/job-id.js';
-import { publicRecord } from '../../jobs/records.js';
+import { publicRecord, resultUrls } from '../../jobs/records.js';
 import { TERMINAL_STATUSES, type JobPlace, type JobQueue, type JobRecord } from '../../jobs/types.js';
 import { waitForEnd } from '../../jobs/wait-for-end.js';
 import { checkWebhookUrl } from '../../jobs/webhook-delivery.js';
@@ -36,9 +36,7 @@ export const jobPaths = (id: string) => ({ status_url: `/api/jobs/${id}`, result
 
 /** The job as GET /api/jobs/{id} shows it: with its variation count and the URL of each result. */
 function jobView(record: JobRecord): Record<string, unknown> {
-  const variations = record.variations ?? 1;
-  const result_urls = Array.from({ length: variations }, (_, i) => `/api/jobs/${record.id}/result/${i + 1}`);
-  return { ...publicRecord(record), variations, result_urls };
+  return { ...publicRecord(record), variations: record.variations ?? 1, result_urls: resultUrls(record) };
 }
 
 function notFound(id: string): FrameForgeError {
