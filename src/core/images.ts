@@ -10,6 +10,7 @@
  */
 import { FrameForgeError } from './errors.js';
 import { findTruncation, MIME_TYPES, sniffFormat, type ImageFormat } from './image-format.js';
+import { uprightJpegSize } from './jpeg-header.js';
 import { stripMetadata } from './metadata-strip.js';
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
@@ -46,8 +47,40 @@ export interface PreparedImage {
 
 const READABLE = 'JPEG, PNG, WebP, GIF, AVIF, TIFF or HEIC';
 
-async function loadSharp() {
-  return (await import('sharp')).default;
+let sharpModule: Promise<typeof import('sharp').default> | undefined;
+
+/** sharp, loaded once: an import() per call went through the module loader's resolution every edit. */
+function loadSharp(): Promise<typeof import('sharp').default> {
+  return (sharpModule ??= import('sharp').then((m) => m.default));
+}
+
+/** What inspectImage takes from an image's header. */
+interface HeaderFacts {
+  width?: number | undefined;
+  height?: number | undefined;
+  orientation?: number | undefined;
+  hasAlpha?: boolean | undefined;
+  pages?: number | undefined;
+}
+
+/**
+ * The header facts: for an upright JPEG with a plainly good header, from its
+ * marker segments (jpeg-header.ts; no libvips call, the common case of an
+ * upload); for anything else from sharp, which reads the header only.
+ */
+async function readHeader(data: Buffer, name: string, format: ImageFormat): Promise<HeaderFacts> {
+  const jpeg = format === 'jpeg' ? uprightJpegSize(data) : undefined;
+  if (jpeg) return { width: jpeg.width, height: jpeg.height, orientation: 1, hasAlpha: false, pages: 1 };
+  const sharp = await loadSharp();
+  try {
+    return await sharp(data, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new FrameForgeError('corrupt_image', `${name} could not be read as ${format.toUpperCase()}.`, {
+      subject: name,
+      cause: error,
+      ...(format === 'heic' ? { hint: 'This build of the image library may not decode HEVC-coded HEIC; convert it to JPEG first.' } : {}),
+    });
+  }
 }
 
 export async function inspectImage(data: Buffer, name: string, maxPixels: number): Promise<InspectedImage> {
@@ -65,18 +98,8 @@ export async function inspectImage(data: Buffer, name: string, maxPixels: number
   if (truncation) {
     throw new FrameForgeError('corrupt_image', `${name} is truncated or corrupt: ${truncation}.`, { subject: name });
   }
-  const sharp = await loadSharp();
-  let meta;
-  try {
-    // Reads the header only; nothing is decoded here.
-    meta = await sharp(data, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new FrameForgeError('corrupt_image', `${name} could not be read as ${format.toUpperCase()}.`, {
-      subject: name,
-      cause: error,
-      ...(format === 'heic' ? { hint: 'This build of the image library may not decode HEVC-coded HEIC; convert it to JPEG first.' } : {}),
-    });
-  }
+  // Reads the header only; nothing is decoded here.
+  const meta = await readHeader(data, name, format);
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width <= 0 || height <= 0) {
