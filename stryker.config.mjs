@@ -40,6 +40,58 @@
  *   the encoding: Node reads an empty encoding as utf8.
  * - download.ts:98 `options.allowedHosts ?? []` made `?? ["Stryker was here"]`:
  *   a host entry with spaces can match no URL's host.
+ * - metadata-strip.ts:47 `marker >= APP0` made `marker > APP0`: APP0 (JFIF)
+ *   is kept by `marker === APP0` on line 50 whether or not it counts as an APP.
+ * - metadata-strip.ts:109 and :111 `header.write('RIFF' | 'WEBP', n, 'latin1')`
+ *   with '' for the encoding: Node reads '' as utf8, and an ASCII fourcc is the
+ *   same bytes in both.
+ * - safe-url.ts:83 `ipv6.toLowerCase()` made `toUpperCase()`: the groups go
+ *   through parseInt(g, 16), which takes either case; the dotted tail is digits.
+ * - safe-url.ts:84 `/(\d+\.\d+\.\d+\.\d+)$/` without `$`: isIP() has
+ *   accepted the address, and IPv6 carries a dotted quad only at its end.
+ * - safe-url.ts:92 `tail === undefined ? [] : ...` made `false ? ...`: an
+ *   address without `::` has all 8 groups, so the fill is Array(0) either way.
+ * - safe-url.ts:103 `if (g.length !== 8)` made `if (false)`: only IPv6
+ *   addresses isIP() accepted get here (line 118), and those have 8 groups.
+ * - safe-url.ts:113 `/%.*$/` without `$`: `.` stops at a newline, and a
+ *   string with one is not an address either way.
+ * - safe-url.ts:117 `b.family === type &&` made `true &&`: Node's BlockList
+ *   matches an IPv4-mapped IPv6 address against the IPv4 subnets, giving the
+ *   kind its embedded IPv4 gets on line 122 anyway, and no IPv4 address matches
+ *   a listed IPv6 subnet.
+ * - safe-url.ts:118 `kind || family === 4` made `kind || false`: for IPv4,
+ *   embeddedIPv4() sees 2 groups, not 8, and returns undefined.
+ *   (The five safe-url mutants above at lines 83-118 were also checked against
+ *   the original on 1.6 million addresses: mapped, compatible, NAT64, 6to4 and
+ *   zoned forms of 100,000 random IPv4 addresses and of every range, and random
+ *   IPv6 addresses in both cases, with and without `::`: no difference.)
+ * - safe-url.ts:159 `options.allowedHosts ?? []` made `?? ["Stryker was here"]`:
+ *   as download.ts:98.
+ * - safe-url.ts:198 `callback(error, '', 0)` with another string: given an
+ *   error, net reads nothing else.
+ * - download.ts:36 `/^data:...,(.*)$/s` without `^`: line 97 sends only URLs
+ *   that start with `data:`; without `$`: `(.*)` under the s flag runs to the end.
+ * - download.ts:54 `Buffer.from(payload, 'utf8')` with '': Node reads '' as utf8.
+ * - download.ts:63 `/^[0-9a-fA-F]{2}$/` without `^` or `$`: `escape` is at most
+ *   two characters, so two hex digits anywhere in it are all of it.
+ * - download.ts:121 `response.body?.cancel()` made `response.body.cancel()`: a
+ *   redirect (301-308) always has a body stream in undici's fetch (only 101,
+ *   204, 205 and 304 have none), so the `?.` never short-circuits there.
+ * - download.ts:153 `split(';')[0]?.trim()` made `[0].trim()`: split()
+ *   returns at least one element.
+ * - registry.ts:63 `audience: KeyAudience = 'server'` with '': line 72 tests
+ *   for 'cli' only; any other value gets the server's advice.
+ *
+ * Survivors that are not equivalent but cannot be tested on an offline machine:
+ * - download.ts:101 `new Agent({ connect: { lookup: pinnedLookup(pins) } })`
+ *   with `{}` for either object, and download.ts:111 `if
+ *   (checked.addresses.length > 0)` made `false` or `<= 0`, or the pin's key
+ *   upper-cased: each drops the pinning of a connection to the addresses the
+ *   check saw (the DNS-rebinding defence), so the connection asks DNS again.
+ *   Only a name that is not an allowed host gets pins, and such a name must be
+ *   https: on a public address: a test would have to connect off this machine.
+ *   pinnedLookup itself is tested in tests/unit/safe-url.test.ts; `true` and
+ *   `>= 0` on line 111 are killed (an allowed host by name, in download.test.ts).
  */
 
 /** Keep in step with .github/workflows/mutation.yml (tests/package/mutation-workflow.test.ts checks). */

@@ -5,7 +5,7 @@
  * as the right error. Against a local HTTP server; nothing leaves the machine.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
 import { downloadResult, MAX_RESULT_BYTES } from '../../src/providers/download.js';
@@ -15,6 +15,8 @@ let base = '';
 let host = '';
 /** Requests to /redirect so far. */
 let redirectsServed = 0;
+/** Connections to the server still open. */
+const openSockets = new Set<Socket>();
 /** Called when a request to /hang has arrived. */
 let hung: (() => void) | undefined;
 
@@ -49,11 +51,19 @@ beforeAll(async () => {
       res.writeHead(302, { location: url.searchParams.get('url')! }).end();
     } else if (url.pathname === '/no-location') {
       res.writeHead(302, { 'content-type': 'text/plain' }).end('nowhere');
+    } else if (url.pathname === '/spaced-type') {
+      res.writeHead(200, { 'content-type': 'image/png ; charset=binary' }).end(Buffer.from('png'));
+    } else if (url.pathname === '/no-content') {
+      res.writeHead(204).end();
     } else if (url.pathname === '/bare') {
       res.writeHead(200, {}).end(Buffer.from('abc'));
     } else {
       res.writeHead(500).end();
     }
+  });
+  server.on('connection', (socket) => {
+    openSockets.add(socket);
+    socket.on('close', () => openSockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -114,6 +124,16 @@ describe('data: URIs', () => {
     expect(escaped.code).toBe('provider_rejected');
   });
 
+  it('a payload longer than the cap allows is refused on its length, before decoding, whatever it would decode to', async () => {
+    // 100 characters of base64 are more than 30 bytes can need (44), though these decode to nothing.
+    const junk = await failure(downloadResult(`data:image/png;base64,${'*'.repeat(100)}`, options({ maxBytes: 30 })));
+    expect([junk.code, junk.message]).toEqual(['provider_rejected', 'The result from fal:x/y is larger than 0 MB; refused.']);
+    // Percent-encoded: more than 3 characters per allowed byte is refused before the malformed escape at its end is even read.
+    const long = await failure(downloadResult(`data:,${'b'.repeat(91)}%`, options({ maxBytes: 30 })));
+    expect(long.code).toBe('provider_rejected');
+    expect((await failure(downloadResult(`data:,${'b'.repeat(89)}%`, options({ maxBytes: 30 })))).code).toBe('provider_error');
+  });
+
   it('decodes each %XX as one byte, not as UTF-8: a binary payload arrives as sent', async () => {
     const result = await downloadResult('data:application/octet-stream,%89PNG%0d%0A%1A%0A%FF%C3%A9+~', options());
     expect(result.data.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xc3, 0xa9, 0x2b, 0x7e]))).toBe(true);
@@ -136,6 +156,34 @@ describe('URLs', () => {
   it('fetches http and keeps the media type without its parameters', async () => {
     const result = await downloadResult(`${base}/declared?size=64`, options());
     expect(result).toEqual({ data: Buffer.alloc(64, 7), mimeType: 'image/png' });
+  });
+
+  it('the media type is read without the spaces around it', async () => {
+    expect(await downloadResult(`${base}/spaced-type`, options())).toEqual({ data: Buffer.from('png'), mimeType: 'image/png' });
+  });
+
+  it('an answer without a body (204) is provider_error with the status', async () => {
+    const error = await failure(downloadResult(`${base}/no-content`, options()));
+    expect([error.code, error.message]).toEqual(['provider_error', 'Downloading the result of fal:x/y failed (HTTP 204).']);
+  });
+
+  it('an allowed host given by name (FAL_PROXY_URL=http://localhost:port) is resolved when connecting, and fetched', async () => {
+    const byName = `localhost:${host.split(':')[1]}`;
+    const result = await downloadResult(`http://${byName}/declared?size=5`, options({ allowedHosts: [byName] }));
+    expect(result).toEqual({ data: Buffer.alloc(5, 7), mimeType: 'image/png' });
+  });
+
+  it('a result host whose name resolves to a private address is refused, naming the address, and nothing is fetched', async () => {
+    const lookup = async () => [{ address: '10.0.0.7', family: 4 as const }];
+    const error = await failure(downloadResult('https://cdn.example.test/x.png', options({ lookup })));
+    expect([error.code, error.subject]).toEqual(['result_url_refused', 'cdn.example.test']);
+    expect(error.message).toBe('fal:x/y named a result URL on cdn.example.test that FrameForge does not fetch: resolves to a private address (10.0.0.7). Nothing was fetched.');
+  });
+
+  it('closes its connections when done: ten downloads leave none open behind them', async () => {
+    for (let i = 0; i < 10; i++) await downloadResult(`${base}/declared?size=3`, options());
+    // The last one may still be closing; without the close, all ten would stay open (keep-alive).
+    expect(openSockets.size).toBeLessThanOrEqual(2);
   });
 
   it('a response without a content type has no media type', async () => {
@@ -171,6 +219,7 @@ describe('URLs', () => {
   it('a redirect to an address that is not allowed is refused, naming that host', async () => {
     const error = await failure(downloadResult(`${base}/redirect-to?url=${encodeURIComponent('http://127.0.0.2:8080/secret')}`, options()));
     expect([error.code, error.subject]).toEqual(['result_url_refused', '127.0.0.2:8080']);
+    expect(error.hint).toBe('If that host is yours (a proxy or gateway), add it to FAL_ALLOWED_RESULT_HOSTS.');
   });
 
   it('an HTTP error is provider_error with the status', async () => {
@@ -196,10 +245,21 @@ describe('URLs', () => {
     expect([error.code, error.message]).toEqual(['provider_rejected', 'The result from fal:x/y is larger than 50 MB; refused.']);
   });
 
-  it('an unreachable host is provider_unreachable', async () => {
-    const error = await failure(downloadResult('http://127.0.0.1:9/x.png', options({ allowedHosts: ['127.0.0.1:9'] })));
+  it('an unreachable host is provider_unreachable, with the connection error', async () => {
+    // A port nothing listens on (port 9 would not do: fetch refuses it as a "bad port" before connecting).
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await failure(downloadResult(`http://127.0.0.1:${port}/x.png`, options({ allowedHosts: [`127.0.0.1:${port}`] })));
     expect(error.code).toBe('provider_unreachable');
-    expect(error.message).toMatch(/^Could not reach the result host 127\.0\.0\.1:9 for fal:x\/y/);
+    expect(error.message).toBe(`Could not reach the result host 127.0.0.1:${port} for fal:x/y (ECONNREFUSED).`);
+  });
+
+  it('an allowed host whose name does not resolve is provider_unreachable, with the resolver\'s code', async () => {
+    const error = await failure(downloadResult('http://nothing.invalid:8080/x.png', options({ allowedHosts: ['nothing.invalid:8080'] })));
+    expect(error.code).toBe('provider_unreachable');
+    expect(error.message).toMatch(/^Could not reach the result host nothing\.invalid:8080 for fal:x\/y \((ENOTFOUND|EAI_AGAIN|EAI_FAIL)\)\.$/);
   });
 
   it('an aborted signal ends it with the signal\'s reason, before or during the fetch', async () => {

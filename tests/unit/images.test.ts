@@ -238,6 +238,69 @@ describe('stripping metadata without re-encoding', () => {
     expect(stripMetadata(jpeg, 'jpeg').equals(Buffer.concat([Buffer.from([0xff, 0xd8]), segment(0xdb, Buffer.alloc(65, 1)), scan]))).toBe(true);
   });
 
+  test('JPEG: JFIF (APP0) and markers past APP15 (JPEG-LS F7/F8, which decoding needs) stay; only APP2 can carry a kept ICC profile', async () => {
+    const plain = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#8a4' } }).jpeg().toBuffer();
+    const jfif = segment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0, 1, 2, 0, 0, 1, 0, 1, 0, 0]));
+    const jpegLs = segment(0xf7, Buffer.from([8, 0, 16, 0, 16, 1, 1, 0x11, 0]));
+    const lse = segment(0xf8, Buffer.from([1, 0, 255, 0, 3, 0, 7, 0, 21, 0, 64]));
+    // An APP1 (or any APPn but APP2) that starts like an ICC profile is not one: it goes like any other APP segment.
+    const fakeIcc = segment(0xe1, Buffer.concat([Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), Buffer.from('APP1-SECRET')]));
+    const fakeIcc15 = segment(0xef, Buffer.concat([Buffer.from('ICC_PROFILE\0', 'latin1'), Buffer.from([1, 1]), Buffer.from('APP15-SECRET')]));
+    const body = plain.subarray(2);
+    const dirty = Buffer.concat([plain.subarray(0, 2), jfif, fakeIcc, jpegLs, fakeIcc15, lse, body]);
+    const stripped = stripMetadata(dirty, 'jpeg');
+    expect(stripped.includes(Buffer.from('SECRET'))).toBe(false);
+    expect(stripped.equals(Buffer.concat([plain.subarray(0, 2), jfif, jpegLs, lse, body]))).toBe(true);
+  });
+
+  test('JPEG: bytes that are not a marker where one should be are kept, not skipped (only metadata segments are ever removed)', () => {
+    const soi = Buffer.from([0xff, 0xd8]);
+    const tables = segment(0xdb, Buffer.alloc(65, 1));
+    const scan = Buffer.concat([segment(0xda, Buffer.from([1, 1, 0, 0, 63, 0])), Buffer.from([0x12, 0x34, 0xff, 0xd9])]);
+    const jpeg = Buffer.concat([soi, segment(0xfe, 'COMMENT-SECRET'), Buffer.from([0x00]), tables, scan]);
+    expect(stripMetadata(jpeg, 'jpeg').equals(Buffer.concat([soi, Buffer.from([0x00]), tables, scan]))).toBe(true);
+  });
+
+  test('JPEG: the compressed data is not walked as segments even when it starts with bytes that look like one', () => {
+    const soi = Buffer.from([0xff, 0xd8]);
+    const tables = segment(0xdb, Buffer.alloc(65, 1));
+    // Right after the scan header: bytes shaped like an APP1 and a comment, which are image data here.
+    const scan = Buffer.concat([segment(0xda, Buffer.from([1, 1, 0, 0, 63, 0])), segment(0xe1, 'SCAN-DATA-1'), segment(0xfe, 'SCAN-DATA-2'), Buffer.from([0xff, 0xd9])]);
+    const jpeg = Buffer.concat([soi, segment(0xfe, 'COMMENT-SECRET'), tables, scan]);
+    expect(stripMetadata(jpeg, 'jpeg').equals(Buffer.concat([soi, tables, scan]))).toBe(true);
+  });
+
+  test('JPEG cut short inside a metadata segment: what arrived of it goes once its header is complete, a partial header is copied, nothing throws', () => {
+    const soi = Buffer.from([0xff, 0xd8]);
+    const tables = segment(0xdb, Buffer.alloc(65, 1));
+    const exif = segment(0xe1, 'Exif\0\0GPS-SECRET');
+    const whole = Buffer.concat([soi, segment(0xfe, 'COMMENT-SECRET'), tables, exif]);
+    const start = whole.length - exif.length;
+    for (let cut = start; cut <= whole.length; cut++) {
+      const partialHeader = cut - start < 4 ? whole.subarray(start, cut) : Buffer.alloc(0);
+      expect(stripMetadata(whole.subarray(0, cut), 'jpeg').equals(Buffer.concat([soi, tables, partialHeader])), `cut at ${cut}`).toBe(true);
+    }
+  });
+
+  test('PNG: nothing after IEND is kept (appended chunks, another file), and a PNG cut short is stripped without throwing', async () => {
+    const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } }).png().toBuffer();
+    const chunks = pngChunks(plain);
+    const text = pngChunk('tEXt', Buffer.from('Comment\0TEXT-SECRET', 'latin1'));
+    const withText = Buffer.concat([plain.subarray(0, 8), chunks[0]!, text, ...chunks.slice(1)]);
+    const appended = Buffer.concat([withText, pngChunk('IDAT', Buffer.from('AFTER-IEND-SECRET')), pngChunk('IEND', Buffer.alloc(0))]);
+    expect(stripMetadata(appended, 'png').equals(plain)).toBe(true);
+    // Cut anywhere inside IEND: the chunks before it are kept whole, the incomplete IEND is not copied.
+    const beforeIend = plain.subarray(0, plain.length - 12);
+    for (let missing = 1; missing <= 12; missing++) {
+      const stripped = stripMetadata(withText.subarray(0, withText.length - missing), 'png');
+      expect(stripped.equals(beforeIend), `${missing} bytes missing`).toBe(true);
+    }
+  });
+
+  test('a format it cannot strip without decoding is a programming error, named', () => {
+    expect(() => stripMetadata(Buffer.from('GIF89a'), 'gif')).toThrow('stripMetadata: gif is not stripped losslessly');
+  });
+
   /** A RIFF chunk of a WebP: fourcc, little-endian size, data, a pad byte when the size is odd. */
   function riffChunk(type: string, data: Buffer): Buffer {
     const head = Buffer.alloc(8);
@@ -246,33 +309,43 @@ describe('stripping metadata without re-encoding', () => {
     return Buffer.concat([head, data, data.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
   }
 
+  /** An 8x8 VP8X chunk announcing `flags` (ICC 0x20, EXIF 0x08, XMP 0x04). */
+  function vp8x(flags: number): Buffer {
+    const data = Buffer.alloc(10);
+    data[0] = flags;
+    data.writeUIntLE(7, 4, 3); // canvas width - 1
+    data.writeUIntLE(7, 7, 3); // canvas height - 1
+    return riffChunk('VP8X', data);
+  }
+
+  /** A WebP file of these chunks: RIFF, its size, WEBP. */
+  function riff(chunks: Buffer[]): Buffer {
+    const body = Buffer.concat(chunks);
+    const header = Buffer.alloc(12);
+    header.write('RIFF', 0, 'latin1');
+    header.writeUInt32LE(body.length + 4, 4);
+    header.write('WEBP', 8, 'latin1');
+    return Buffer.concat([header, body]);
+  }
+
   test('WebP: EXIF and XMP chunks go, odd-sized ones too, and VP8X stops announcing them; the image chunks stay byte for byte', async () => {
     const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0ff' } }).webp({ lossless: true }).toBuffer();
     const image = plain.subarray(12);
-    const vp8x = (flags: number) => {
-      const data = Buffer.alloc(10);
-      data[0] = flags;
-      data.writeUIntLE(7, 4, 3); // canvas width - 1
-      data.writeUIntLE(7, 7, 3); // canvas height - 1
-      return riffChunk('VP8X', data);
-    };
     const ICC = 0x20;
     const EXIF = 0x08;
     const XMP = 0x04;
-    const riff = (chunks: Buffer[]) => {
-      const body = Buffer.concat(chunks);
-      const header = Buffer.alloc(12);
-      header.write('RIFF', 0, 'latin1');
-      header.writeUInt32LE(body.length + 4, 4);
-      header.write('WEBP', 8, 'latin1');
-      return Buffer.concat([header, body]);
-    };
     const iccp = riffChunk('ICCP', Buffer.alloc(7, 9)); // odd: padded, so the chunks after it are found only if the pad is skipped
     const dirty = riff([vp8x(ICC | EXIF | XMP), iccp, image, riffChunk('EXIF', Buffer.from('Exif\0\0WEBP-EXIF-SECRET')), riffChunk('XMP ', Buffer.from('WEBP-XMP-SECRET'))]);
     const stripped = stripMetadata(dirty, 'webp');
     expect(stripped.equals(riff([vp8x(ICC), iccp, image]))).toBe(true);
     const [a, b] = await Promise.all([sharp(plain).raw().toBuffer(), sharp(stripped).raw().toBuffer()]);
     expect(b.equals(a)).toBe(true);
+  });
+
+  test('WebP: an empty EXIF chunk as the very last bytes goes too, and VP8X stops announcing it', async () => {
+    const plain = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0ff' } }).webp({ lossless: true }).toBuffer();
+    const dirty = riff([vp8x(0x08), plain.subarray(12), riffChunk('EXIF', Buffer.alloc(0))]);
+    expect(stripMetadata(dirty, 'webp').equals(riff([vp8x(0), plain.subarray(12)]))).toBe(true);
   });
 });
 

@@ -84,6 +84,16 @@ describe('a missing key', () => {
     ]);
   });
 
+  it('missingKeyError by default speaks to a server client that may use the server\'s keys', () => {
+    const error = missingKeyError('fal', 'fal:fal-ai/flux-kontext/dev');
+    expect([error.code, error.subject, error.message, error.hint]).toEqual([
+      'missing_api_key',
+      'FAL_KEY',
+      'No API key for provider fal:fal-ai/flux-kontext/dev.',
+      'Set FAL_KEY in the environment or .env, or send the X-Fal-Key (or Authorization: Key <key>) header to the server.',
+    ]);
+  });
+
   it('for a terminal user names the variable, the mock and DEV_MODE, not a header', async () => {
     const error = await refusal(resolveProvider('fal:fal-ai/flux-kontext/dev', configFrom(), {}, { audience: 'cli' }));
     expect([error.code, error.subject, error.message, error.hint]).toEqual([
@@ -128,6 +138,25 @@ describe('resolving an id', () => {
     const old = await resolveProvider('google', configFrom({ googleApiKey: 'k', googleModelId: 'gemini-2.5-flash-image' }));
     expect(old.warnings).toEqual(['Google has deprecated gemini-2.5-flash-image (shutdown 2026-10-02); use gemini-3.1-flash-image (GOOGLE_MODEL_ID).']);
     expect((await resolveProvider('google', configFrom({ googleApiKey: 'k' }))).warnings).toEqual([]);
+    // A model the catalogue does not know is passed on without a warning.
+    const unknown = await resolveProvider('google:gemini-9-image-experimental', configFrom({ googleApiKey: 'k' }));
+    expect([unknown.provider.model, unknown.warnings]).toEqual(['gemini-9-image-experimental', []]);
+  });
+
+  it('the mock, asked for or standing in under DEV_MODE, takes MOCK_DELAY_MS: its edit runs until the delay ends or it is cancelled', async () => {
+    const config = configFrom({ devMode: true, mockDelayMs: 600_000 });
+    const image = { data: Buffer.from('image bytes'), mimeType: 'image/png', name: 'room.png', width: 8, height: 8 };
+    for (const id of ['mock', 'google']) {
+      const { provider } = await resolveProvider(id, config);
+      const controller = new AbortController();
+      let settled = false;
+      const edit = provider.edit({ images: [image], prompt: 'p', options: {} }, { signal: controller.signal }).finally(() => (settled = true));
+      // Without the delay the mock answers at once, before this turn of the event loop ends.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled, id).toBe(false);
+      controller.abort(new Error('cancelled'));
+      await expect(edit, id).rejects.toThrow('cancelled');
+    }
   });
 
   it('a fal text-to-image id is edited through its edit sibling, with the notice as a warning; an edit id has none', async () => {

@@ -93,12 +93,34 @@ describe('forbiddenAddress', () => {
     ['64:ff9b::127.0.0.1', 'loopback'],
     ['2002:c0a8:0001::1', 'private'],
     ['2002:7f00:1::', 'loopback'],
+    // Every octet written with several digits (the dotted tail is read whole, not from its last digits).
+    ['::ffff:172.16.254.100', 'private'],
+    ['::ffff:192.168.100.200', 'private'],
+    // The full form, without `::`.
+    ['0:0:0:0:0:ffff:127.0.0.1', 'loopback'],
+    ['0:0:0:0:0:ffff:a9fe:a9fe', 'link-local (cloud metadata)'],
+    // Ending in `::`: the NAT64 form of 0.0.0.0.
+    ['64:ff9b::', 'unspecified'],
+    // A zone after a mapped address.
+    ['::ffff:127.0.0.1%eth0', 'loopback'],
   ])('%s carries an IPv4 address and is refused as that one is: %s', (address, kind) => {
     expect(forbiddenAddress(address)).toBe(kind);
   });
 
-  it('a name is not an address', () => {
-    expect(forbiddenAddress('example.com')).toBe('not an IP address');
+  it.each([
+    // Only ::ffff:0:0/96 (mapped) and ::/96 (compatible) carry an IPv4 address in their last 32 bits, not ::1:0:0/96.
+    '::1:7f00:1',
+    '::1:a9fe:a9fe',
+    // NAT64 is 64:ff9b::/96 exactly: its neighbours do not reach the IPv4 address.
+    '64:ff9a::a9fe:a9fe',
+    '65:ff9b::a9fe:a9fe',
+    '64:ff9b:0:0:0:1:a9fe:a9fe',
+  ])('%s does not carry the IPv4 address in its last 32 bits', (address) => {
+    expect(forbiddenAddress(address)).toBeUndefined();
+  });
+
+  it.each(['example.com', '[[8.8.8.8]', '[8.8.8.8]]', '[[2001:4860:4860::8888]'])('%s is not an IP address: only one pair of brackets around the whole is taken off', (address) => {
+    expect(forbiddenAddress(address)).toBe('not an IP address');
   });
 });
 
@@ -108,6 +130,7 @@ describe('assertSafeUrl', () => {
   it('refuses ::ffff:0.0.0.0 as a URL host, which connects to this machine', async () => {
     const error = await assertSafeUrl('https://[::ffff:0.0.0.0]:8443/x', noDns).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeUrlError);
+    expect((error as UnsafeUrlError).name).toBe('UnsafeUrlError');
     expect((error as UnsafeUrlError).message).toBe('[::ffff:0:0]:8443: an unspecified address');
   });
 
@@ -155,6 +178,33 @@ describe('assertSafeUrl', () => {
     await expect(assertSafeUrl('https://[fd00::2]:8443/x', { allowedHosts: ['fd00::2'] })).resolves.toMatchObject({ allowed: true });
   });
 
+  it('an allowed host:port allows that host only: another host on the same port is checked as usual', async () => {
+    const lookup = async () => [{ address: '10.0.0.9', family: 4 as const }];
+    await expect(assertSafeUrl('http://gateway.internal:8080/x', { lookup, allowedHosts: ['gateway.internal:8080'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('http://other.internal:8080/x', { lookup, allowedHosts: ['gateway.internal:8080'] })).rejects.toThrow(/http: URLs are refused/);
+    await expect(assertSafeUrl('https://other.internal:8080/x', { lookup, allowedHosts: ['gateway.internal:8080'] })).rejects.toThrow('resolves to a private address (10.0.0.9)');
+    await expect(assertSafeUrl('https://10.0.0.3:443/x', { ...noDns, allowedHosts: ['10.0.0.2:443'] })).rejects.toThrow(/private/);
+  });
+
+  it('a bare IPv6 entry is an address, never host:port, even where a group is all digits', async () => {
+    // `fd00::2:8443` is not host `fd00::2` on port 8443, nor host `2`; `fd00:1234::5` is not host `fd00` on port 1234.
+    await expect(assertSafeUrl('http://[fd00::2:8443]/x', { allowedHosts: ['fd00::2:8443'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('http://[fd00:1234::5]/x', { allowedHosts: ['fd00:1234::5'] })).resolves.toMatchObject({ allowed: true });
+    await expect(assertSafeUrl('http://[fd00::2]:8443/x', { allowedHosts: ['fd00::2:8443'] })).rejects.toThrow(/http: URLs are refused/);
+  });
+
+  it('an entry with extra brackets matches nothing', async () => {
+    for (const entry of ['[[fd00::2]', '[fd00::2]]']) {
+      await expect(assertSafeUrl('https://[fd00::2]/x', { ...noDns, allowedHosts: [entry] }), entry).rejects.toThrow('a private (unique local) address');
+    }
+  });
+
+  it('without a lookup given, the system resolver answers: localhost is refused as loopback', async () => {
+    const error = await assertSafeUrl('https://localhost:8443/x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsafeUrlError);
+    expect((error as UnsafeUrlError).reason).toMatch(/^resolves to a loopback address \((127\.0\.0\.1|::1)\)$/);
+  });
+
   it('refuses credentials even on an allowed host', async () => {
     await expect(assertSafeUrl('http://user@gateway.internal/x', { allowedHosts: ['gateway.internal'] })).rejects.toThrow(/credentials/);
     await expect(assertSafeUrl('https://:pw@cdn.example.com/x', noDns)).rejects.toThrow(/credentials/);
@@ -171,5 +221,14 @@ describe('pinnedLookup', () => {
     const pins = new Map<string, Resolved[]>([['cdn.example.com', [{ address: '34.120.1.2', family: 4 }, { address: '2600:1901::1', family: 6 }]]]);
     expect(await lookup(pins, 'CDN.example.com', false)).toEqual([null, '34.120.1.2', 4]);
     expect(await lookup(pins, 'cdn.example.com', true)).toEqual([null, pins.get('cdn.example.com'), undefined]);
+  });
+
+  it('asks the system resolver for a name it has no pins for (an allowed host), and passes its failure on', async () => {
+    const [error, addresses] = await lookup(new Map(), 'localhost', true);
+    expect(error).toBeNull();
+    expect((addresses as Resolved[]).map((a) => a.address)).toEqual(expect.arrayContaining([expect.stringMatching(/^(127\.0\.0\.1|::1)$/)]));
+    const [failure] = await lookup(new Map(), 'nothing.invalid', false);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as NodeJS.ErrnoException).code).toMatch(/^(ENOTFOUND|EAI_AGAIN|EAI_FAIL)$/);
   });
 });
