@@ -11,18 +11,27 @@
 //  4. Memory after a burst: a fresh server, 50 concurrent 10 MB edits; peak RSS
 //     during the burst, then resident memory until it is back under idle +
 //     150 MB (target: within 30 s of the last answer).
-// CPU per request is read from /proc (user + system) around each round; rounds
-// alternate which server goes first and each ratio is the median of the rounds'
-// pairs (the machine's load drifts; a pair shares its moment). Every loop is bounded.
+// CPU per request is read from /proc (user + system, each thread's to the ns:
+// cpuMsSince) around each round; rounds alternate which server goes first and
+// each ratio is the median of the rounds' pairs (the machine's load drifts; a
+// pair shares its moment). Parts 1 and 2 run pinned: the server under test on a
+// CPU of its own (the same one for both servers), the clients on the others
+// (lib/servers.mjs, cpuPinning); parts 3 and 4 unpinned, as a deployment runs.
+// Every loop is bounded.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import {
-  cpuMs, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, rssMb, startBare, startFrameForge, stop,
+  cpuMsSince, cpuPinning, cpuSnapshot, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, rssMb, setAffinity, startBare, startFrameForge, stop,
 } from './lib/servers.mjs';
 
-const HEALTH_REQUESTS = Number(process.env.BENCH_HEALTH_REQUESTS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// Nine shorter rounds rather than five long ones: a round that a GC cycle or
+// another process's burst lands in is one pair of nine, and the median moves
+// less. Each round is still long enough for /proc's 10 ms CPU ticks (health:
+// ~200 ms of server CPU a round; 1 MB: ~120 ms; 10 MB: ~800 ms), and cpuMsSince
+// reads each thread's CPU time to the nanosecond.
+const HEALTH_REQUESTS = Number(process.env.BENCH_HEALTH_REQUESTS ?? 6000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const EDITS = Number(process.env.BENCH_EDITS ?? 320);
 const CONNECTIONS = 32;
 const EDIT_CLIENTS = 16;
@@ -37,6 +46,12 @@ const BURST_PEAK_BEFORE_MB = Number(process.env.BENCH_BURST_PEAK_BEFORE_MB ?? 29
 
 const verdict = (ok) => (ok ? 'OK' : 'UNDER TARGET');
 const fixed = (values, digits = 2) => values.map((v) => v.toFixed(digits)).join(', ');
+/** How far a row's round ratios spread: the middle half (25th to 75th percentile) and the whole range. */
+function spread(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p) => s[Math.round((p / 100) * (s.length - 1))];
+  return `middle half ${at(25).toFixed(2)}-${at(75).toFixed(2)}, all ${s[0].toFixed(2)}-${s.at(-1).toFixed(2)}`;
+}
 
 async function load(pool, total, concurrency, options) {
   const result = await drive(pool, { total, concurrency, options });
@@ -61,12 +76,12 @@ async function paired(servers, options, { total, concurrency, rounds = ROUNDS })
       // other server's round may be closed by its server's keep-alive timeout
       // just as an upload starts on it.
       const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
-      const c = cpuMs(pid);
+      const c = cpuSnapshot(pid);
       const r = await load(pool, total, concurrency, options);
       await pool.close();
       if (round < 0) continue;
       out[name].rates.push(total / r.seconds);
-      out[name].cpuUs.push(((cpuMs(pid) - c) * 1000) / total);
+      out[name].cpuUs.push((cpuMsSince(pid, c) * 1000) / total);
       out[name].latencies.push(...r.latencies);
     }
   }
@@ -85,6 +100,33 @@ const servers = {
   ff: { pid: ff.child.pid, url: ffUrl },
 };
 
+// The paired comparisons run pinned (lib/servers.mjs, cpuPinning): each server
+// under test on the same CPU of its own, this process (the clients) on the
+// others. BENCH_PIN=both runs every paired row unpinned first, then pinned, to
+// compare their spread in one run; BENCH_PIN=0 runs them unpinned only.
+const PIN = cpuPinning();
+const modes = !PIN.pinned ? [false] : process.env.BENCH_PIN === 'both' ? [false, true] : [true];
+function pin(on) {
+  if (!PIN.pinned) return;
+  setAffinity(process.pid, on ? PIN.client : PIN.all);
+  for (const s of Object.values(servers)) setAffinity(s.pid, on ? PIN.server : PIN.all);
+}
+console.log(
+  PIN.pinned
+    ? `Paired rounds: each server under test on CPU ${PIN.server}, the clients on CPU ${PIN.client}${modes.length > 1 ? ' (and unpinned first, for comparison)' : ''}.`
+    : `Paired rounds unpinned (${PIN.why}): the clients and the servers share CPUs ${PIN.all}, so rounds spread wider.`,
+);
+
+/** Paired rounds in each mode; the verdict is printed for the last (pinned when possible), the others are for comparison. */
+async function pairedRows(options, spec, report) {
+  for (const on of modes) {
+    pin(on);
+    const result = await paired(servers, options, spec);
+    report(result, on === modes.at(-1), modes.length > 1 ? (on ? ' [pinned]' : ' [unpinned]') : '');
+  }
+  pin(false);
+}
+
 // 1. Health.
 const health = { method: 'GET', path: '/api/health', headers: { origin: 'http://localhost:5173', 'accept-encoding': 'gzip, br' } };
 for (const s of Object.values(servers)) {
@@ -92,15 +134,17 @@ for (const s of Object.values(servers)) {
   await load(pool, 5000, CONNECTIONS, health); // warm-up (JIT)
   await pool.close();
 }
-const h = await paired(servers, health, { total: HEALTH_REQUESTS, concurrency: CONNECTIONS });
-console.log(`GET /api/health, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, paired rounds:`);
-console.log(`  bare node:http:   median ${median(h.bare.rates).toFixed(0)} req/s (${fixed(h.bare.rates, 0)}), CPU ${median(h.bare.cpuUs).toFixed(1)} us/req (${fixed(h.bare.cpuUs, 1)})`);
-console.log(`  frameforge serve: median ${median(h.ff.rates).toFixed(0)} req/s (${fixed(h.ff.rates, 0)}), CPU ${median(h.ff.cpuUs).toFixed(1)} us/req (${fixed(h.ff.cpuUs, 1)})`);
-console.log(`  throughput serve / bare: ${h.rateRatio.value.toFixed(2)}x (target >= 0.8x) ${verdict(h.rateRatio.value >= 0.8)}; rounds ${fixed(h.rateRatio.pairs)}`);
-console.log(`  CPU per request serve / bare: ${h.cpuRatio.value.toFixed(2)}x (target <= 1.25x) ${verdict(h.cpuRatio.value <= 1.25)}; rounds ${fixed(h.cpuRatio.pairs)}`);
+await pairedRows(health, { total: HEALTH_REQUESTS, concurrency: CONNECTIONS }, (h, final, tag) => {
+  const v = (ok) => (final ? verdict(ok) : '(for comparison)');
+  console.log(`GET /api/health${tag}, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, paired rounds:`);
+  console.log(`  bare node:http:   median ${median(h.bare.rates).toFixed(0)} req/s (${fixed(h.bare.rates, 0)}), CPU ${median(h.bare.cpuUs).toFixed(1)} us/req (${fixed(h.bare.cpuUs, 1)})`);
+  console.log(`  frameforge serve: median ${median(h.ff.rates).toFixed(0)} req/s (${fixed(h.ff.rates, 0)}), CPU ${median(h.ff.cpuUs).toFixed(1)} us/req (${fixed(h.ff.cpuUs, 1)})`);
+  console.log(`  throughput serve / bare: ${h.rateRatio.value.toFixed(2)}x (target >= 0.8x) ${v(h.rateRatio.value >= 0.8)}; rounds ${fixed(h.rateRatio.pairs)}`);
+  console.log(`  CPU per request serve / bare: ${h.cpuRatio.value.toFixed(2)}x (target <= 1.25x) ${v(h.cpuRatio.value <= 1.25)}; rounds ${fixed(h.cpuRatio.pairs)} (${spread(h.cpuRatio.pairs)})`);
+});
 
 // 2. Upload CPU against the bare busboy echo.
-for (const [size, total] of [[1, 64], [10, 16]]) {
+for (const [size, total] of [[1, 40], [10, 16]]) {
   // Just under 10 MB for the large one: the server's limit is 10 MB a file.
   const { image, width, height } = await noisyJpeg(size === 10 ? 9.8 * MB : size * MB);
   const edit = editRequest(image);
@@ -109,11 +153,13 @@ for (const [size, total] of [[1, 64], [10, 16]]) {
     await load(pool, UPLOAD_CLIENTS * 2, UPLOAD_CLIENTS, edit); // warm-up
     await pool.close();
   }
-  const e = await paired(servers, edit, { total, concurrency: UPLOAD_CLIENTS });
-  console.log(`POST /api/edit, mock, ${(image.length / MB).toFixed(2)} MB JPEG (${width}x${height}), ${UPLOAD_CLIENTS} clients, ${ROUNDS} x ${total} edits each, paired rounds with the busboy echo:`);
-  console.log(`  bare busboy echo: median ${median(e.bare.rates).toFixed(1)} req/s, p50 ${percentile(e.bare.latencies, 50).toFixed(0)} ms, CPU ${median(e.bare.cpuUs).toFixed(0)} us/req (${fixed(e.bare.cpuUs, 0)})`);
-  console.log(`  frameforge serve: median ${median(e.ff.rates).toFixed(1)} edits/s, p50 ${percentile(e.ff.latencies, 50).toFixed(0)} ms, CPU ${median(e.ff.cpuUs).toFixed(0)} us/req (${fixed(e.ff.cpuUs, 0)})`);
-  console.log(`  CPU per request serve / bare (${size} MB): ${e.cpuRatio.value.toFixed(2)}x (target <= 1.3x) ${verdict(e.cpuRatio.value <= 1.3)}; rounds ${fixed(e.cpuRatio.pairs)}`);
+  await pairedRows(edit, { total, concurrency: UPLOAD_CLIENTS }, (e, final, tag) => {
+    const v = (ok) => (final ? verdict(ok) : '(for comparison)');
+    console.log(`POST /api/edit${tag}, mock, ${(image.length / MB).toFixed(2)} MB JPEG (${width}x${height}), ${UPLOAD_CLIENTS} clients, ${ROUNDS} x ${total} edits each, paired rounds with the busboy echo:`);
+    console.log(`  bare busboy echo: median ${median(e.bare.rates).toFixed(1)} req/s, p50 ${percentile(e.bare.latencies, 50).toFixed(0)} ms, CPU ${median(e.bare.cpuUs).toFixed(0)} us/req (${fixed(e.bare.cpuUs, 0)})`);
+    console.log(`  frameforge serve: median ${median(e.ff.rates).toFixed(1)} edits/s, p50 ${percentile(e.ff.latencies, 50).toFixed(0)} ms, CPU ${median(e.ff.cpuUs).toFixed(0)} us/req (${fixed(e.ff.cpuUs, 0)})`);
+    console.log(`  CPU per request serve / bare (${size} MB): ${e.cpuRatio.value.toFixed(2)}x (target <= 1.3x) ${v(e.cpuRatio.value <= 1.3)}; rounds ${fixed(e.cpuRatio.pairs)} (${spread(e.cpuRatio.pairs)})`);
+  });
 }
 await stop(bare.child);
 

@@ -2,8 +2,8 @@
 // floor as child processes, driving them with undici, and reading their CPU time
 // and memory from /proc. (This folder holds no benchmarks: scripts/bench.mjs runs
 // only the .mjs files directly in scripts/bench/.)
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 
@@ -95,10 +95,78 @@ export async function stop(child) {
   await exited;
 }
 
+/** The CPUs this process may run on (Cpus_allowed_list in /proc/self/status, e.g. "0-1,4"). */
+export function allowedCpus() {
+  const list = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  return list.split(',').filter(Boolean).flatMap((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+}
+
+/**
+ * Where the paired CPU comparisons run: the server under test (the bare server
+ * and FrameForge alike, in turn) on one CPU of its own, the load generator (this
+ * process) on the others. Unpinned on two cores, the client and both servers
+ * compete for the same CPUs, and how much a server reads per wakeup (and so its
+ * CPU per request) moved with the scheduler from round to round. Needs
+ * `taskset` (util-linux) and two CPUs; otherwise `pinned` is false and `why`
+ * says why. BENCH_PIN=0 turns it off.
+ */
+export function cpuPinning() {
+  const cpus = allowedCpus();
+  const off = (why) => ({ pinned: false, why, all: cpus.join(',') });
+  if (process.env.BENCH_PIN === '0') return off('BENCH_PIN=0');
+  if (cpus.length < 2) return off(`only CPU ${cpus.join(',')} is available`);
+  if (spawnSync('taskset', ['--version']).status !== 0) return off('taskset (util-linux) is not installed');
+  return { pinned: true, server: String(cpus.at(-1)), client: cpus.slice(0, -1).join(','), all: cpus.join(',') };
+}
+
+/** Sets the CPUs every thread of `pid` may run on (threads it starts later inherit them). */
+export function setAffinity(pid, cpuList) {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -a -p -c ${cpuList} ${pid} failed: ${r.stderr || r.error}`);
+}
+
 /** CPU time (user + system, ms) a process has used so far, from /proc. */
 export function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * A reading of a process's CPU time, finer than cpuMs: each thread's time on a
+ * CPU in ns (/proc/<pid>/task/<tid>/schedstat), and cpuMs's total (in 10 ms
+ * ticks, but counting threads that have exited). For cpuMsSince.
+ */
+export function cpuSnapshot(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // The thread exited between the listing and the read: cpuMsSince notices.
+    }
+  }
+  return { ms: cpuMs(pid), threads };
+}
+
+/**
+ * CPU ms the process used since `before` (a cpuSnapshot): the threads' own ns
+ * counters when they account for all of it, else the 10 ms ticks. A thread
+ * that exited in between took its counter with it (libvips's workers come and
+ * go); the ticks still count it, so when the two disagree by more than the
+ * ticks' rounding, the ticks are the answer. A short round is then measured
+ * to the microsecond, never less than the process really used.
+ */
+export function cpuMsSince(pid, before) {
+  const after = cpuSnapshot(pid);
+  const ticks = after.ms - before.ms;
+  let ns = 0;
+  for (const [tid, t] of after.threads) ns += t - (before.threads.get(tid) ?? 0);
+  const fine = ns / 1e6;
+  // Each tick reading is truncated to 10 ms, so the two may differ by up to 10 ms (plus the moments between the reads).
+  return Math.abs(fine - ticks) <= 15 ? fine : ticks;
 }
 
 function statusKb(pid, field) {
