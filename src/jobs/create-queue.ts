@@ -38,12 +38,16 @@ export async function createJobQueue(config: Config, options: CreateQueueOptions
   const redisConfig = { ...config, redisUrl };
   if (options.noWorker) return createRedisQueue({ config: redisConfig, onError });
   const { startWorker } = await import('./worker.js');
+  const { LocalHandoff } = await import('./handoff.js');
+  // The worker here takes the inputs this server queues, and gives back its results, in memory.
+  const handoff = new LocalHandoff(config.jobTtlSeconds * 1000);
   const worker = await startWorker({
     config: redisConfig,
     concurrency: config.jobConcurrency,
     onError,
     run,
+    handoff,
     ...(options.onWebhookGaveUp ? { onWebhookGaveUp: options.onWebhookGaveUp } : {}),
   });
-  return createRedisQueue({ config: redisConfig, onError, worker });
+  return createRedisQueue({ config: redisConfig, onError, worker, handoff });
 }

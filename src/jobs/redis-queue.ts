@@ -13,6 +13,7 @@ import { FrameForgeError } from '../core/errors.js';
 import { BULLMQ_PREFIX, QUEUE_NAME } from './bullmq-names.js';
 import { newJobId } from './job-id.js';
 import { finished, newRecord } from './records.js';
+import type { LocalHandoff } from './handoff.js';
 import { connectRedis, type ErrorSink } from './redis-connection.js';
 import { EVENTS_CHANNEL, RedisJobStore } from './redis-store.js';
 import { cancelledError } from './run-job.js';
@@ -27,6 +28,8 @@ export interface RedisQueueOptions {
   onError: ErrorSink;
   /** A worker running in this process (serve without --no-worker), closed with the queue. */
   worker?: { close(): Promise<void> };
+  /** Shared with that worker: inputs handed to it and results back, in memory (handoff.ts). */
+  handoff?: LocalHandoff;
 }
 
 export function createRedisQueue(options: RedisQueueOptions): JobQueue {
@@ -89,8 +92,11 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
       const id = newJobId();
       const record = newRecord(id, request, Date.now());
       const { webhookUrl: _w, owner: _o, ...input } = request;
-      await store.create(record, input);
-      await queue.add('edit', { id }, {
+      // Not waited for before the add: one connection runs them in order, so a worker that takes
+      // the job finds its record and input; if they failed, the job finds no record and is skipped.
+      options.handoff?.putInput(id, input);
+      const stored = store.create(record, input);
+      const queued = queue.add('edit', { id }, {
         jobId: id,
         // Our own record keeps the outcome; BullMQ's copy would only outlive the TTL (jobs-notes.md).
         removeOnComplete: true,
@@ -99,12 +105,18 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
         attempts: 3,
         backoff: { type: 'exponential', delay: 1000 },
       });
+      try {
+        await Promise.all([stored, queued]);
+      } catch (error) {
+        options.handoff?.takeInput(id);
+        throw error;
+      }
       return record;
     },
     status: (id) => store.record(id),
     async result(id) {
       const record = await store.record(id);
-      return record?.status === 'succeeded' ? store.result(id) : undefined;
+      return record?.status === 'succeeded' ? (options.handoff?.result(id) ?? store.result(id)) : undefined;
     },
     async cancel(id) {
       const record = await store.record(id);
@@ -112,9 +124,8 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
       /** Removed from BullMQ before any worker ran it: it never runs. */
       async function cancelRemoved(current: JobRecord): Promise<JobRecord | undefined> {
         const cancelled = finished(current, 'cancelled', Date.now(), { error: cancelledError() });
-        await store.dropInput(id);
-        if (!(await store.finishRecord(cancelled))) return store.record(id);
-        await store.publish(cancelled);
+        options.handoff?.takeInput(id);
+        if (!(await store.finish(cancelled))) return store.record(id);
         await webhooks.enqueue(cancelled);
         return cancelled;
       }
@@ -132,6 +143,7 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
     subscribe,
     async close() {
       await options.worker?.close();
+      options.handoff?.clear();
       await queue.close();
       await webhooks.close();
       subscriber?.disconnect();

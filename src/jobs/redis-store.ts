@@ -1,19 +1,34 @@
 /**
  * Where a Redis-backed job keeps its data: our own keys, each with the job's
  * TTL (never BullMQ's job data or return value, which outlive any TTL: see
- * docs/jobs-notes.md). The record is JSON; the input and the result are
- * hashes of raw bytes, so images are never base64'd.
+ * docs/jobs-notes.md). The record is JSON; images are raw bytes, never base64'd.
  *
- *   frameforge:job:<id>          the record (JSON)
- *   frameforge:job:<id>:input    meta (JSON, keys sealed) + img0..imgN
- *   frameforge:job:<id>:result   meta (JSON) + data (+ compare; var1..varN, cmp1..cmpN with variations)
- *   frameforge:job:<id>:cancel   set when a cancel was asked for
- *   frameforge:job-events        channel: every record change
- *   frameforge:job-cancels       channel: ids to abort wherever they run
+ *   frameforge:job:<id>                   the record (JSON)
+ *   frameforge:job:<id>:input             hash: meta (JSON, keys sealed)
+ *   frameforge:job:<id>:input:<i>         image i's bytes
+ *   frameforge:job:<id>:result            hash: meta (JSON)
+ *   frameforge:job:<id>:result:<field>    data, compare; var<n>, cmp<n> for variation n >= 2
+ *   frameforge:job:<id>:cancel            set when a cancel was asked for
+ *   frameforge:job-events                 channel: every record change
+ *   frameforge:job-cancels                channel: ids to abort wherever they run
+ *
+ * Each image is a string of its own, written by one `SET … PX` (its TTL set in
+ * the same step), not a field of a hash inside MULTI: ioredis copies a
+ * pipeline's commands into one more buffer, and for a 1 MB image that copy and
+ * its garbage were a large part of a job's cost (issue 12's overhead target).
+ * Jobs written by an earlier version kept images as hash fields (img<i>,
+ * data, compare, var<n>, cmp<n>); they are still read.
+ *
+ * Round trips are what a job's latency is made of, so each step of a job is
+ * one: submit writes everything in one pipeline; a worker reads what it needs
+ * to begin in one; and the end (result, record, input dropped, announcement)
+ * is one script.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ProviderKeys } from '../providers/registry.js';
 import { openKeys, sealKeys } from './key-box.js';
+import { setBytes } from './redis-bytes.js';
 import type { JobInput, JobRecord, JobResult } from './types.js';
 
 export const PREFIX = 'frameforge';
@@ -22,26 +37,55 @@ export const CANCEL_CHANNEL = `${PREFIX}:job-cancels`;
 
 const recordKey = (id: string) => `${PREFIX}:job:${id}`;
 const inputKey = (id: string) => `${PREFIX}:job:${id}:input`;
+const imageKey = (id: string, i: number) => `${PREFIX}:job:${id}:input:${i}`;
 const resultKey = (id: string) => `${PREFIX}:job:${id}:result`;
 const cancelKey = (id: string) => `${PREFIX}:job:${id}:cancel`;
 
 /**
- * SET the record with a fresh TTL unless the stored one has already ended (or
- * expired), and restart the result's TTL with it, so the two expire together
- * (a result saved a moment before must not be gone while its record says succeeded).
+ * A job's end, in one step: the input goes; then, unless the stored record has
+ * already ended (or expired), the record is set with a fresh TTL, the result's
+ * bytes (written beforehand under this run's own names) are renamed into place
+ * with the same TTL, and the record is published. A job run twice (its worker
+ * was thought dead but was only slow) thus ends once, with one run's result:
+ * the loser's bytes are deleted, never mixed into the winner's.
+ *
+ * KEYS: record, result (meta hash), input hash, then ARGV[4] input images, then
+ *       ARGV[5] pairs of (this run's result key, final result key).
+ * ARGV: record JSON, TTL ms, result meta JSON ('' without a result), #images, #pairs, channel.
  */
 const FINISH_ONCE = `
+local ttl = ARGV[2]
+local first = 4 + tonumber(ARGV[4])
+local pairs = tonumber(ARGV[5])
+-- Every byte of the result must be there before anything is written: a script is not rolled back.
+for i = 0, pairs - 1 do
+  if redis.call('EXISTS', KEYS[first + 2 * i]) == 0 then return -1 end
+end
+local input = {KEYS[3]}
+for i = 4, first - 1 do input[#input + 1] = KEYS[i] end
+redis.call('DEL', unpack(input))
 local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local status = cjson.decode(current).status
-if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+local status = current and cjson.decode(current).status
+if not current or status == 'succeeded' or status == 'failed' or status == 'cancelled' then
+  for i = 0, pairs - 1 do redis.call('DEL', KEYS[first + 2 * i]) end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+if ARGV[3] ~= '' then
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[2], 'meta', ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  for i = 0, pairs - 1 do
+    redis.call('RENAME', KEYS[first + 2 * i], KEYS[first + 2 * i + 1])
+    redis.call('PEXPIRE', KEYS[first + 2 * i + 1], ttl)
+  end
+end
+redis.call('PUBLISH', ARGV[6], ARGV[1])
 return 1`;
 
 /**
  * A job's input without its bytes: every JobInput field but `images` (names
- * here, bytes in the hash) and `keys` (sealed). Spread from the input rather
+ * here, bytes in their own keys) and `keys` (sealed). Spread from the input rather
  * than listed field by field, so a field added to JobInput is carried without
  * anyone remembering this file (a listed copy once dropped `label`).
  */
@@ -51,6 +95,17 @@ type InputMeta = Omit<JobInput, 'images' | 'keys'> & {
   keys?: string;
 };
 
+type ResultMeta = Omit<JobResult, 'data' | 'compare' | 'variations' | 'variationCompares'> & { count?: number };
+
+/** What a worker reads before it runs a job. */
+export interface JobStart {
+  record: JobRecord | undefined;
+  /** A cancel was asked for before this worker listened for one. */
+  cancelRequested: boolean;
+  /** Undefined when not asked for, or gone (expired). */
+  input: JobInput | undefined;
+}
+
 export class RedisJobStore {
   constructor(
     private readonly redis: Redis,
@@ -58,8 +113,12 @@ export class RedisJobStore {
     private readonly keySecret: string | undefined,
   ) {}
 
-  /** Writes the record and the input in one transaction, both with the TTL. */
-  async create(record: JobRecord, input: JobInput): Promise<void> {
+  /**
+   * Writes the input and then the record, all with the TTL, without waiting
+   * between commands (one connection keeps their order): each image by one SET,
+   * the record and the input's meta in one transaction.
+   */
+  create(record: JobRecord, input: JobInput): Promise<unknown> {
     const { images, keys, ...rest } = input;
     const hasKeys = Boolean(keys && (keys.google || keys.fal));
     const meta: InputMeta = {
@@ -67,14 +126,17 @@ export class RedisJobStore {
       names: images.map((image) => image.name),
       ...(hasKeys ? { keys: sealKeys(keys as ProviderKeys, this.keySecret!, record.id) } : {}),
     };
-    const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta)];
-    images.forEach((image, i) => fields.push(`img${i}`, image.data));
-    await this.redis
-      .multi()
-      .set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs)
-      .hset(inputKey(record.id), ...fields)
-      .pexpire(inputKey(record.id), this.ttlMs)
-      .exec();
+    const ttl = String(this.ttlMs);
+    const writes: Promise<unknown>[] = images.map((image, i) => setBytes(this.redis, imageKey(record.id, i), [image.data], this.ttlMs));
+    writes.push(
+      this.redis
+        .multi()
+        .hset(inputKey(record.id), 'meta', JSON.stringify(meta))
+        .pexpire(inputKey(record.id), ttl)
+        .set(recordKey(record.id), JSON.stringify(record), 'PX', ttl)
+        .exec(),
+    );
+    return Promise.all(writes);
   }
 
   async record(id: string): Promise<JobRecord | undefined> {
@@ -82,69 +144,141 @@ export class RedisJobStore {
     return raw ? (JSON.parse(raw) as JobRecord) : undefined;
   }
 
-  /** Replaces the record; a job that ended gets a fresh TTL, one still going keeps its own. */
-  async saveRecord(record: JobRecord, fresh: boolean): Promise<void> {
-    if (fresh) await this.redis.set(recordKey(record.id), JSON.stringify(record), 'PX', this.ttlMs);
-    else await this.redis.set(recordKey(record.id), JSON.stringify(record), 'KEEPTTL');
-  }
-
-  /**
-   * Writes a job's final record unless it already has one, in one step: a job
-   * run twice (its worker was thought dead but was only slow) ends once.
-   */
-  async finishRecord(record: JobRecord): Promise<boolean> {
-    const written = await this.redis.eval(FINISH_ONCE, 2, recordKey(record.id), resultKey(record.id), JSON.stringify(record), String(this.ttlMs));
-    return written === 1;
-  }
-
-  async input(id: string): Promise<JobInput | undefined> {
-    const hash = await this.redis.hgetallBuffer(inputKey(id));
-    const metaRaw = hash.meta;
-    if (!metaRaw) return undefined;
-    const { names, keys, ...rest } = JSON.parse(metaRaw.toString('utf8')) as InputMeta;
+  /** The record, the cancel mark and (with `withInput`) the input, in one round trip. */
+  async start(id: string, withInput: boolean): Promise<JobStart> {
+    const reads = this.redis.pipeline().get(recordKey(id)).exists(cancelKey(id));
+    if (withInput) reads.hgetallBuffer(inputKey(id)).getBuffer(imageKey(id, 0));
+    const replies = await reads.exec();
+    const [recordRaw, cancel, hash, first] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [string | null, number, Record<string, Buffer> | undefined, Buffer | null | undefined];
     return {
-      ...rest,
-      images: names.map((name, i) => ({ name, data: hash[`img${i}`] ?? Buffer.alloc(0) })),
-      ...(keys ? { keys: openKeys(keys, this.keySecret, id) } : {}),
+      record: recordRaw ? (JSON.parse(recordRaw) as JobRecord) : undefined,
+      cancelRequested: cancel === 1,
+      input: withInput && hash ? await this.inputFrom(id, hash, first ?? null) : undefined,
     };
   }
 
-  async dropInput(id: string): Promise<void> {
-    await this.redis.del(inputKey(id));
-  }
-
-  async saveResult(id: string, result: JobResult): Promise<void> {
-    const { data, compare, variations, variationCompares, ...rest } = result;
-    // Variations as raw fields var1..varN (var1 is data again); their count stays in meta.
-    const meta = { ...rest, ...(variations ? { count: variations.length } : {}) };
-    const fields: (string | Buffer)[] = ['meta', JSON.stringify(meta), 'data', data, ...(compare ? ['compare', compare] : [])];
-    variations?.forEach((bytes, i) => fields.push(`var${i + 1}`, bytes));
-    variationCompares?.forEach((bytes, i) => fields.push(`cmp${i + 1}`, bytes));
-    await this.redis.multi().hset(resultKey(id), ...fields).pexpire(resultKey(id), this.ttlMs).exec();
-  }
-
-  async result(id: string): Promise<JobResult | undefined> {
-    const [metaRaw, data, compare] = await this.redis.hmgetBuffer(resultKey(id), 'meta', 'data', 'compare');
-    if (!metaRaw || !data) return undefined;
-    const { count, ...meta } = JSON.parse(metaRaw.toString('utf8')) as Omit<JobResult, 'data' | 'compare' | 'variations'> & { count?: number };
-    const result = { ...meta, data, ...(compare ? { compare } : {}) };
-    if (!count) return result;
-    const variations = await this.redis.hmgetBuffer(resultKey(id), ...Array.from({ length: count }, (_, i) => `var${i + 1}`));
-    if (variations.some((v) => !v)) return undefined;
-    const compares = compare ? await this.redis.hmgetBuffer(resultKey(id), ...Array.from({ length: count }, (_, i) => `cmp${i + 1}`)) : [];
-    return { ...result, variations: variations as Buffer[], ...(compare && compares.every(Boolean) ? { variationCompares: compares as Buffer[] } : {}) };
-  }
-
-  async requestCancel(id: string): Promise<void> {
-    await this.redis.set(cancelKey(id), '1', 'PX', this.ttlMs);
-    await this.redis.publish(CANCEL_CHANNEL, id);
+  async input(id: string): Promise<JobInput | undefined> {
+    const [hash, first] = await Promise.all([this.redis.hgetallBuffer(inputKey(id)), this.redis.getBuffer(imageKey(id, 0))]);
+    return this.inputFrom(id, hash, first);
   }
 
   async cancelRequested(id: string): Promise<boolean> {
     return (await this.redis.exists(cancelKey(id))) === 1;
   }
 
-  async publish(record: JobRecord): Promise<void> {
-    await this.redis.publish(EVENTS_CHANNEL, JSON.stringify(record));
+  private async inputFrom(id: string, hash: Record<string, Buffer>, first: Buffer | null): Promise<JobInput | undefined> {
+    const metaRaw = hash.meta;
+    if (!metaRaw) return undefined;
+    const { names, keys, ...rest } = JSON.parse(metaRaw.toString('utf8')) as InputMeta;
+    // References (images after the first) are rare: read with a second round trip.
+    const more = names.length > 1 ? await this.redis.mgetBuffer(...names.slice(1).map((_, i) => imageKey(id, i + 1))) : [];
+    const bytes = [first, ...more];
+    return {
+      ...rest,
+      images: names.map((name, i) => ({ name, data: bytes[i] ?? hash[`img${i}`] ?? Buffer.alloc(0) })),
+      ...(keys ? { keys: openKeys(keys, this.keySecret, id) } : {}),
+    };
   }
+
+  /** Marks the job running (its TTL kept) and announces it, in one round trip. */
+  async markRunning(record: JobRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    const replies = await this.redis.pipeline().set(recordKey(record.id), json, 'KEEPTTL').publish(EVENTS_CHANNEL, json).exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+  }
+
+  /**
+   * Ends the job unless its record has already ended (see FINISH_ONCE): drops
+   * its input, stores `result`, writes and publishes the final record. One
+   * round trip; `inputImages` (how many images the input had) saves reading
+   * that first. True when this call ended the job.
+   */
+  async finish(record: JobRecord, result?: JobResult, inputImages?: number): Promise<boolean> {
+    const { id } = record;
+    const images = inputImages ?? (await this.inputImageCount(id));
+    const ttl = String(this.ttlMs);
+    const pairs: [string, string][] = [];
+    let meta = '';
+    // Sent without waiting: the script below runs after them on the same connection.
+    const writes: Promise<unknown>[] = [];
+    if (result) {
+      // This run's own names: only the run that ends the job renames its bytes into place.
+      const run = `${resultKey(id)}:run-${randomBytes(8).toString('hex')}`;
+      const blobs = resultBlobs(result);
+      for (const [field, bytes] of blobs) {
+        pairs.push([`${run}:${field}`, `${resultKey(id)}:${field}`]);
+        writes.push(setBytes(this.redis, `${run}:${field}`, [bytes], this.ttlMs));
+      }
+      const { data: _d, compare: _c, variations, variationCompares: _v, ...rest } = result;
+      const resultMeta: ResultMeta = { ...rest, ...(variations ? { count: variations.length } : {}) };
+      meta = JSON.stringify(resultMeta);
+    }
+    const keys = [recordKey(id), resultKey(id), inputKey(id), ...Array.from({ length: images }, (_, i) => imageKey(id, i)), ...pairs.flat()];
+    const finished = this.redis.eval(FINISH_ONCE, keys.length, ...keys, JSON.stringify(record), ttl, meta, String(images), String(pairs.length), EVENTS_CHANNEL);
+    const [written] = await Promise.all([finished, ...writes]);
+    if (written === -1) throw new Error(`The result of job ${id} was not stored in Redis.`);
+    return written === 1;
+  }
+
+  private async inputImageCount(id: string): Promise<number> {
+    const raw = await this.redis.hget(inputKey(id), 'meta');
+    return raw ? (JSON.parse(raw) as InputMeta).names.length : 0;
+  }
+
+  async result(id: string): Promise<JobResult | undefined> {
+    const replies = await this.redis
+      .pipeline()
+      .hmgetBuffer(resultKey(id), 'meta', 'data', 'compare')
+      .getBuffer(`${resultKey(id)}:data`)
+      .getBuffer(`${resultKey(id)}:compare`)
+      .exec();
+    const [[metaRaw, oldData, oldCompare], newData, newCompare] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [(Buffer | null)[], Buffer | null, Buffer | null];
+    const data = newData ?? oldData;
+    const compare = newCompare ?? oldCompare;
+    if (!metaRaw || !data) return undefined;
+    const { count, ...meta } = JSON.parse(metaRaw.toString('utf8')) as ResultMeta;
+    const result = { ...meta, data, ...(compare ? { compare } : {}) };
+    if (!count) return result;
+    const rest = Array.from({ length: count - 1 }, (_, i) => i + 2);
+    const [variations, compares] = await Promise.all([
+      this.blobs(id, rest.map((n) => `var${n}`)),
+      compare ? this.blobs(id, rest.map((n) => `cmp${n}`)) : Promise.resolve([]),
+    ]);
+    if (variations.some((v) => !v)) return undefined;
+    return {
+      ...result,
+      variations: [data, ...(variations as Buffer[])],
+      ...(compare && compares.every(Boolean) ? { variationCompares: [compare, ...(compares as Buffer[])] } : {}),
+    };
+  }
+
+  /** Result fields by name: their own keys, or (written by an earlier version) fields of the result hash. */
+  private async blobs(id: string, fields: string[]): Promise<(Buffer | null)[]> {
+    if (fields.length === 0) return [];
+    const [own, old] = await Promise.all([
+      this.redis.mgetBuffer(...fields.map((field) => `${resultKey(id)}:${field}`)),
+      this.redis.hmgetBuffer(resultKey(id), ...fields),
+    ]);
+    return own.map((bytes, i) => bytes ?? old[i] ?? null);
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.redis.set(cancelKey(id), '1', 'PX', this.ttlMs);
+    await this.redis.publish(CANCEL_CHANNEL, id);
+  }
+}
+
+/** The result's images by field name; variation 1 is `data` (and `compare`), stored once. */
+function resultBlobs(result: JobResult): [string, Buffer][] {
+  const blobs: [string, Buffer][] = [['data', result.data]];
+  if (result.compare) blobs.push(['compare', result.compare]);
+  result.variations?.slice(1).forEach((bytes, i) => blobs.push([`var${i + 2}`, bytes]));
+  result.variationCompares?.slice(1).forEach((bytes, i) => blobs.push([`cmp${i + 2}`, bytes]));
+  return blobs;
 }

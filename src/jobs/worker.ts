@@ -30,7 +30,8 @@ import { takeQuota } from './provider-quota.js';
 import { connectRedis, type ErrorSink } from './redis-connection.js';
 import { CANCEL_CHANNEL, RedisJobStore } from './redis-store.js';
 import { cancelledError, createJobRunner, jobErrorOf, type JobRunner } from './run-job.js';
-import { TERMINAL_STATUSES, type JobRecord } from './types.js';
+import type { LocalHandoff } from './handoff.js';
+import { TERMINAL_STATUSES, type JobRecord, type JobResult } from './types.js';
 import { createWebhookEnqueuer, startWebhookWorker } from './webhook-queue.js';
 import type { WebhookReport } from './webhook-sender.js';
 
@@ -43,6 +44,8 @@ export interface WorkerOptions {
   run?: JobRunner;
   /** Told about a webhook that was given up (its attempts spent, 410 Gone, or its URL now refused). */
   onWebhookGaveUp?: WebhookReport;
+  /** Shared with the server in this process (serve without --no-worker): inputs in, results out, in memory. */
+  handoff?: LocalHandoff;
 }
 
 export interface RunningWorker {
@@ -64,16 +67,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   await cancels.subscribe(CANCEL_CHANNEL);
 
-  async function markStarted(record: JobRecord): Promise<JobRecord> {
-    await store.saveRecord(record, false);
-    await store.publish(record);
-    return record;
-  }
-
-  /** Ends a job with its record, once, and tells everyone who listens. */
-  async function end(record: JobRecord): Promise<void> {
-    if (!(await store.finishRecord(record))) return;
-    await store.publish(record);
+  /**
+   * Ends a job, once: its result, record, input dropped and the announcement in
+   * one step (redis-store.ts); then tells everyone else who listens.
+   */
+  async function end(record: JobRecord, result?: JobResult, inputImages?: number): Promise<void> {
+    if (!(await store.finish(record, result, inputImages))) return;
+    if (result) options.handoff?.putResult(record.id, result);
     await webhooks.enqueue(record);
     await options.onEnded?.(record);
   }
@@ -85,8 +85,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
    * Milliseconds until the job's provider quota has room, or 0 once its places
    * are taken. A job with a cancel pending takes none: it ends without a call.
    */
-  async function quotaWait(record: JobRecord): Promise<number> {
-    if (!limited || (await store.cancelRequested(record.id))) return 0;
+  async function quotaWait(record: JobRecord, cancelRequested: boolean): Promise<number> {
+    if (!limited || cancelRequested) return 0;
     const quota = quotaOf(limits, record.provider || config.defaultProvider, config.googleModelId);
     return quota ? takeQuota(redis, quota, record.variations ?? 1) : 0;
   }
@@ -99,7 +99,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // now it is unlocked, and no worker will see it before the window ends: end it here.
     if (await store.cancelRequested(record.id)) {
       await job.remove().catch(() => {});
-      await store.dropInput(record.id);
       await end(finished(record, 'cancelled', Date.now(), { error: cancelledError() }));
     }
     throw new DelayedError();
@@ -107,30 +106,38 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   async function processJob(job: Job, token?: string): Promise<void> {
     const id = job.id!;
-    const record = await store.record(id);
-    // Expired, cancelled while queued, or already ended by a worker that died before telling BullMQ.
-    if (!record || TERMINAL_STATUSES.has(record.status)) return;
-    const waitMs = await quotaWait(record);
-    if (waitMs > 0) await holdBack(job, token, record, waitMs);
     const controller = new AbortController();
+    // Listening for a cancel before the first read: one sent before that left its mark, read with the record.
     running.set(id, controller);
     try {
-      // A cancel sent before this worker listened for it left its mark.
-      if (await store.cancelRequested(id)) controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
-      let current = await markStarted(started(record, Date.now()));
+      // A job this process queued brings its input in memory (handoff.ts); any other is read from Redis.
+      const handed = options.handoff?.takeInput(id);
+      const { record, cancelRequested, input: stored } = await store.start(id, !handed && !limited);
+      // Expired, cancelled while queued, or already ended by a worker that died before telling BullMQ.
+      if (!record || TERMINAL_STATUSES.has(record.status)) return;
+      if (cancelRequested) controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
+      const waitMs = await quotaWait(record, controller.signal.aborted);
+      if (waitMs > 0) {
+        // Back in the queue for now; the worker that takes it later may be this one.
+        if (handed) options.handoff?.putInput(id, handed);
+        await holdBack(job, token, record, waitMs);
+      }
+      // With provider quotas the input is read only once the job may run, not at each hold-back.
+      const input = handed ?? (limited ? await store.input(id) : stored);
+      let current = started(record, Date.now());
+      await store.markRunning(current);
+      let result: JobResult | undefined;
       try {
-        const input = await store.input(id);
         if (!input) throw new FrameForgeError('not_found', 'The job\'s input expired before it ran.', { hint: 'Raise JOB_TTL_SECONDS or add workers.' });
         controller.signal.throwIfAborted();
-        const result = await run(input, controller.signal);
-        await store.saveResult(id, result);
+        result = await run(input, controller.signal);
         current = finished(current, 'succeeded', Date.now(), { provider: result.providerId });
       } catch (error) {
+        result = undefined;
         const cancelled = controller.signal.aborted || isAbortError(error);
         current = finished(current, cancelled ? 'cancelled' : 'failed', Date.now(), { error: cancelled ? cancelledError() : jobErrorOf(error) });
       }
-      await store.dropInput(id);
-      await end(current);
+      await end(current, result, input?.images.length ?? 0);
     } finally {
       running.delete(id);
     }

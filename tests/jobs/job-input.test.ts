@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
+import { LocalHandoff } from '../../src/jobs/handoff.js';
 import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
 import { createAdmission } from '../../src/server/policies/admission.js';
 import { createRedisQueue } from '../../src/jobs/redis-queue.js';
@@ -73,5 +74,18 @@ describe('a job carries every field of its input to the runner', () => {
     });
     expect(received).toEqual(EVERY_FIELD);
     expect(Object.keys(received).sort()).toEqual(Object.keys(EVERY_FIELD).sort());
+    // Read back from Redis: the worker's own copy.
+    expect(received.images[0]!.data).not.toBe(EVERY_FIELD.images[0]!.data);
+  });
+
+  it('BullMQ on Redis, run by the server\'s own worker: the input is handed over in memory, the same', async () => {
+    const config = { ...configFrom({ redisUrl: redis.url, jobKeySecret: 'a-job-key-secret-of-enough-length-0123456789' }), redisUrl: redis.url };
+    const handoff = new LocalHandoff(60_000);
+    const received = await roundTrip(async (run) => {
+      const worker = await startWorker({ config, concurrency: 1, onError: () => {}, run, handoff });
+      return createRedisQueue({ config, onError: () => {}, worker, handoff });
+    });
+    expect(received).toEqual(EVERY_FIELD);
+    expect(received.images[0]!.data).toBe(EVERY_FIELD.images[0]!.data);
   });
 });
