@@ -66,15 +66,17 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
     const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
     const fal = await startFalServer({ apiKey: FAL_KEY, pollsUntilDone: 1 });
     const keys = { googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url, falKey: FAL_KEY, falProxyUrl: fal.proxyUrl };
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, ...keys }, { noWorker: true });
+    // The test polls the jobs often: the per-client request limit is not what it is about.
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, requestsPerHour: 0, ...keys }, { noWorker: true });
     const workers: WorkerProcess[] = [];
     const queue = new Queue('edits', { connection: redis.client(), prefix: 'frameforge' });
     try {
       const env = {
-        REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: 'google=2', MAX_RETRIES: '0',
+        // fal's own quota is exactly its three jobs: were it one window with Gemini's, some would wait.
+        REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: 'google=2,fal=3', MAX_RETRIES: '0',
         GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url, FAL_KEY, FAL_PROXY_URL: fal.proxyUrl,
       };
-      // Each worker alone could run every job at once: only the Gemini quota holds any back.
+      // Each worker alone could run every job at once: only the Gemini quota holds any back; mock has none.
       workers.push(await startWorkerProcess(env, ['--concurrency', '5']));
       workers.push(await startWorkerProcess(env, ['--concurrency', '5']));
       const image = await jpeg();
@@ -108,6 +110,8 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       expect(Number(await raw.get(window))).toBe(2);
       expect(await raw.pttl(window)).toBeGreaterThan(0);
       expect(await raw.pttl(window)).toBeLessThanOrEqual(60_000);
+      expect(Number(await raw.get('frameforge:provider-rate:fal'))).toBe(3);
+      expect(await raw.exists('frameforge:provider-rate:mock')).toBe(0);
 
       // A held job is cancelled like any queued one, and never runs.
       const [cancelled, ...rest] = waiting.map((v) => v.id) as [string, ...string[]];
@@ -137,7 +141,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
   it('a worker SIGKILLed mid-edit under a provider limit: another takes the job up within the quota and it ends once', async () => {
     await raw.flushall();
     const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url }, { noWorker: true });
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, requestsPerHour: 0, googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url }, { noWorker: true });
     const env = {
       REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2', MAX_RETRIES: '0',
       GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url,

@@ -163,6 +163,25 @@ describe('workers sharing one Redis', { timeout: 90_000 }, () => {
     }
   });
 
+  it('DELETE of a job no worker holds, though its record says running (its worker died), cancels it at once', async () => {
+    const server = await frontServer();
+    try {
+      const { id } = await submit(server.url);
+      // The state a worker leaves when it dies mid-edit and BullMQ's stalled check has put the
+      // job back: the record says running, BullMQ waits for a worker to take it again.
+      const record = JSON.parse((await raw.get(`frameforge:job:${id}`))!) as Record<string, unknown>;
+      await raw.set(`frameforge:job:${id}`, JSON.stringify({ ...record, status: 'running', attempts: 1, started_at: new Date().toISOString() }), 'KEEPTTL');
+      const res = await fetch(`${server.url}/api/jobs/${id}`, { method: 'DELETE' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ id, status: 'cancelled', error: { code: 'job_cancelled' } });
+      // Gone from BullMQ: no worker started later runs it.
+      expect(await raw.lrange('frameforge:edits:wait', 0, -1)).not.toContain(id);
+      expect(await raw.exists(`frameforge:job:${id}:input`)).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a job submitted while no worker runs stays queued', async () => {
     const server = await frontServer();
     try {
