@@ -37,6 +37,18 @@ describe('key headers', () => {
     expect(requestSecrets({ 'x-fal-key': '   ' })).toEqual([]);
   });
 
+  it('a blank header gives way to the next one for the same provider; a set one wins over it', () => {
+    expect(keysFromHeaders({ 'x-google-api-key': ' ', 'x-gemini-api-key': 'g2', 'x-fal-key': '', authorization: 'Key f2' })).toEqual({ google: 'g2', fal: 'f2' });
+    expect(keysFromHeaders({ 'x-google-api-key': 'g1', 'x-gemini-api-key': 'g2', 'x-fal-key': 'f1', authorization: 'Key f2' })).toEqual({ google: 'g1', fal: 'f1' });
+    expect(keysFromHeaders({})).toEqual({});
+  });
+
+  it('a repeated header counts by its first value', () => {
+    const repeated = { 'x-google-api-key': [' g1 ', 'g2'], 'x-fal-key': ['', 'f2'] } as unknown as IncomingMessage['headers'];
+    expect(keysFromHeaders(repeated)).toEqual({ google: 'g1' });
+    expect(requestSecrets(repeated)).toEqual(['g1']);
+  });
+
   it('Authorization gives a fal key only as exactly "Key <key>"', () => {
     expect(keysFromHeaders({ authorization: 'Key   f1' })).toEqual({ fal: 'f1' });
     expect(keysFromHeaders({ authorization: 'key f1' })).toEqual({ fal: 'f1' });
@@ -74,6 +86,14 @@ describe('rate limiter when full', () => {
     now = 130;
     limiter.take('c'); // full: b is the oldest window now, not a
     expect(limiter.take('a').allowed).toBe(false);
+  });
+
+  it('tracks at most 100 000 clients by default, forgiving the oldest', () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1000, now: () => 0 });
+    for (let i = 0; i <= 100_000; i++) limiter.take(`c${i}`);
+    expect(limiter.size).toBe(100_000);
+    expect(limiter.take('c0').allowed).toBe(true);
+    expect(limiter.take('c100000').allowed).toBe(false);
   });
 
   it('sweeps only when full (the sweep walks every window)', () => {

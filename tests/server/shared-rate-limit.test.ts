@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSharedLimits, type SharedLimits } from '../../src/server/policies/shared-rate-limit.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
@@ -112,6 +112,8 @@ describe('when Redis cannot answer', () => {
     const gone = await startRedis();
     await gone.stop();
     const { limits, warnings } = await open(gone.url, 50);
+    // Said at startup, before any request needs Redis.
+    await vi.waitFor(() => expect(warnings).toHaveLength(1), { timeout: 20_000 });
     const limiter = limits.limiter('edits', 2, WINDOW_MS);
     expect(await limiter.take('c')).toEqual({ allowed: true, retryAfter: 0 });
     expect(await limiter.take('c')).toEqual({ allowed: true, retryAfter: 0 });

@@ -54,7 +54,7 @@ describe('decodeWebhookSecret', () => {
 
   it('refuses anything else', () => {
     const ok = randomBytes(32).toString('base64');
-    for (const bad of [ok, `whsec${ok}`, `WHSEC_${ok}`, secretOf(23), secretOf(65), 'whsec_', `whsec_${ok.slice(0, -1)}`, `whsec_${ok.replace(/.$/, '!')}`, `whsec_ ${ok}`]) {
+    for (const bad of [ok, `whsec${ok}`, `WHSEC_${ok}`, secretOf(23), secretOf(65), 'whsec_', `whsec_${ok.slice(0, -1)}`, `whsec_${ok.replace(/.$/, '!')}`, `whsec_!${ok.slice(1)}`, `whsec_ ${ok}`]) {
       expect(decodeWebhookSecret(bad), bad).toBeUndefined();
     }
   });
