@@ -81,6 +81,11 @@
  *   returns at least one element.
  * - registry.ts:63 `audience: KeyAudience = 'server'` with '': line 72 tests
  *   for 'cli' only; any other value gets the server's advice.
+ * - shared-rate-limit.ts:38 `enableOfflineQueue: false` made `true`: with
+ *   Redis away a command then waits in ioredis's queue until the next
+ *   reconnect fails it (maxRetriesPerRequest 0) or the 500 ms command timeout
+ *   does, instead of failing at once; the request is counted locally either
+ *   way. Only the delay differs, and tests do not measure time.
  *
  * Survivors that are not equivalent but cannot be tested on an offline machine:
  * - download.ts:101 `new Agent({ connect: { lookup: pinnedLookup(pins) } })`

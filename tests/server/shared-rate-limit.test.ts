@@ -7,10 +7,12 @@
  * processes; this file is the one mutation testing runs.)
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSharedLimits, type SharedLimits } from '../../src/server/policies/shared-rate-limit.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
+import { quietPeriod } from '../support/wait.js';
 
 /** Long enough that no window ends during a test, with half a second to show how Retry-After rounds. */
 const WINDOW_MS = 3_600_500;
@@ -88,6 +90,17 @@ describe('one count across servers', () => {
     expect(await raw.dbsize()).toBe(0);
   });
 
+  it('once connected it leaves no timer running (the wait for Redis ends with the connection)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const limits = await createSharedLimits(redis.url, () => {}, NEVER);
+      opened.push(limits);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('close() ends its connection to Redis', async () => {
     const clients = async () => String(await raw.client('LIST')).split('\n').filter(Boolean).length;
     const before = await clients();
@@ -148,5 +161,34 @@ describe('when Redis cannot answer', () => {
     expect(Number(await raw.get(keyOf('edits', 'c')))).toBeGreaterThan(2);
     expect((await limiter.take('c')).allowed).toBe(false);
     expect(warnings).toHaveLength(2);
+  });
+
+  it('close() with Redis still away stops the reconnecting too', async () => {
+    const gone = await startRedis();
+    await gone.stop();
+    // The client's reconnect delays are timers: moved by the test, so "later" comes at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const listener = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    let connections = 0;
+    try {
+      const warnings: string[] = [];
+      const opening = createSharedLimits(gone.url, (message) => warnings.push(message), 50);
+      await vi.waitFor(() => expect(warnings).toHaveLength(1), { timeout: 20_000 });
+      vi.advanceTimersByTime(50);
+      const limits = await opening;
+      await limits.close();
+      // Something listens on Redis's port now: a client still trying would connect to it.
+      await new Promise<void>((resolve) => listener.listen(gone.port, '127.0.0.1', resolve));
+      vi.advanceTimersByTime(60_000);
+      vi.useRealTimers();
+      await quietPeriod(500);
+      expect(connections).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 });
