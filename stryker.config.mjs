@@ -30,9 +30,43 @@
  *   `if (false)`: a fast path for the usual request without key headers;
  *   header() of an absent header is undefined and `if (!value) continue`
  *   skips it the same way.
- * - rate-limit.ts:57 `if (w) windows.delete(key)` made `if (true)`: deleting
+ * - request-keys.ts:19 `/^Key\s+(\S+)\s*$/i` with `\s*$` made `\S*$`: header()
+ *   trims the value, so nothing but the end follows the key, and `\S+` has
+ *   taken every non-space already.
+ * - rate-limit.ts:62 `if (w) windows.delete(key)` made `if (true)`: deleting
  *   a key the map does not hold does nothing. (`if (false)` is killed: the
  *   renewed window would keep its old place in the eviction order.)
+ * - tokens.ts:34 `update(token, 'utf8')` with '' for the encoding: Node reads
+ *   an empty encoding as utf8 (as key-box.ts:22 below).
+ * - tokens.ts:86 `error.code ?? 'unreadable'` with another string: readFile's
+ *   errors always carry a code (ENOENT, EACCES, EISDIR, ...); the fallback is
+ *   for a thrown value that is not a system error, which readFile never gives.
+ * - cors.ts:57 `if (res.hasHeader('vary'))` made `if (true)`: appendHeader on
+ *   a response without Vary sets it, as setHeader would (setHeader is only
+ *   the cheaper call).
+ * - multipart.ts:77 `req.headers['content-type'] ?? ''` with another string:
+ *   no string the mutant can make starts with "multipart/form-data", so a
+ *   request without a type is refused the same way.
+ * - multipart.ts:102 `if (settled) return` made `if (false)`, and 103
+ *   `settled = true` made `false` (with it 174 `if (!settled) file.write` and
+ *   185 `if (!settled) files.push` made `if (true)`): once the promise has
+ *   settled, a second finish() only clears cleared timers, unpipes an
+ *   unpiped request and settles a settled promise, and bytes kept after a
+ *   refusal are dropped with the form; nothing a caller can see changes.
+ * - multipart.ts:112 `req.pause()` removed: unpiping the parser, the
+ *   request's only destination, pauses the request already (Node's
+ *   Readable.unpipe); the test checks the request is paused.
+ * - multipart.ts:159 `stream.resume()` removed: the upload is refused on the
+ *   next line and the request unpiped, so the unread file part is never
+ *   waited for.
+ * - multipart.ts:169 `Number.isFinite(declared) && declared > 0` made
+ *   `... || declared > 0`, `declared >= 0` or `... && true`: they differ only
+ *   for a declared length of 0 or none, where both sides give a capacity of 0
+ *   (a NaN length fails both tests). (`false` and `<= 0` are killed: every
+ *   file must be a view of one body-sized buffer.)
+ * - multipart.ts:208 `req.on('error', onClose)` with '' for the event: an
+ *   aborted or failed request emits 'close' as well, and 'close' already
+ *   cancels the upload.
  * - atomic-write.ts:29 `await handle.sync()` removed: the flush only matters
  *   if the machine loses power between the write and the rename, which no
  *   test can do.

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FrameForgeError } from '../../src/core/errors.js';
-import { readMultipart, type MultipartForm, type MultipartLimits } from '../../src/server/multipart.js';
+import { cleanFileName, readMultipart, type MultipartForm, type MultipartLimits } from '../../src/server/multipart.js';
 import { BOUNDARY, chunked, partHead, rawRequest } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -245,39 +245,45 @@ describe('a client that stops', () => {
   });
 });
 
+/**
+ * readMultipart on a stream the test writes into, standing in for the socket (readMultipart
+ * only reads it), with the upload's timers the test's to move: a window or an idle spell
+ * passes when the test says, whatever the machine's load.
+ */
+function streamed(options: { minBytesPerSecond?: number; rateWindowMs?: number; idleMs?: number; contentType?: string; contentLength?: number } = {}) {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+  const req = Object.assign(new PassThrough(), {
+    headers: {
+      'content-type': options.contentType ?? `multipart/form-data; boundary=${BOUNDARY}`,
+      'content-length': String(options.contentLength ?? 1_000_000),
+    },
+    complete: false,
+  });
+  const { contentType: _type, contentLength: _length, idleMs = 3_600_000, ...rate } = options;
+  const result: { form?: MultipartForm; error?: FrameForgeError } = {};
+  const done = readMultipart(req as never, { limits: LIMITS, fileFields: new Set(['images']), idleMs, ...rate }).then(
+    (form) => (result.form = form),
+    (error: FrameForgeError) => (result.error = error),
+  );
+  /** Hands `bytes` to the parser and lets it read them (the stream passes data on a later tick). */
+  const send = async (bytes: Buffer | number) => {
+    req.write(typeof bytes === 'number' ? file(bytes) : bytes);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const timePasses = async (ms: number) => {
+    vi.advanceTimersByTime(ms);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { req, result, done, send, timePasses, windowPasses: timePasses };
+}
+
 describe('a client that sends too slowly', () => {
-  // The rate check runs on a timer once a window: the timers are the test's to move, so a
-  // window passes when the test says, whatever the machine's load. The request is a stream
-  // the test writes into, standing in for the socket (readMultipart only reads it).
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  function slowUpload(rate: { minBytesPerSecond: number; rateWindowMs?: number }) {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    const req = Object.assign(new PassThrough(), {
-      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': '1000000' },
-      complete: false,
-    });
-    const result: { form?: MultipartForm; error?: FrameForgeError } = {};
-    const done = readMultipart(req as never, { limits: LIMITS, fileFields: new Set(['images']), idleMs: 3_600_000, ...rate }).then(
-      (form) => (result.form = form),
-      (error: FrameForgeError) => (result.error = error),
-    );
-    /** Hands `bytes` to the parser and lets it read them (the stream passes data on a later tick). */
-    const send = async (bytes: Buffer | number) => {
-      req.write(typeof bytes === 'number' ? file(bytes) : bytes);
-      await new Promise((resolve) => setImmediate(resolve));
-    };
-    const windowPasses = async (ms: number) => {
-      vi.advanceTimersByTime(ms);
-      await new Promise((resolve) => setImmediate(resolve));
-    };
-    return { req, result, done, send, windowPasses };
-  }
-
   it('each window is judged by its own bytes: at or above the minimum goes on, below it is request_timeout', async () => {
-    const upload = slowUpload({ minBytesPerSecond: 2048, rateWindowMs: 2000 });
+    const upload = streamed({ minBytesPerSecond: 2048, rateWindowMs: 2000 });
     await upload.send(partHead('images', 'slow.jpg'));
     await upload.send(3 * 4096);
     await upload.windowPasses(2000); // 6 KB/s over the first window
@@ -299,7 +305,7 @@ describe('a client that sends too slowly', () => {
   });
 
   it('without rateWindowMs the window is 30 s', async () => {
-    const upload = slowUpload({ minBytesPerSecond: 1024 });
+    const upload = streamed({ minBytesPerSecond: 1024 });
     await upload.send(partHead('images', 'slow.jpg'));
     await upload.windowPasses(29_999);
     expect(upload.result).toEqual({});
@@ -309,7 +315,7 @@ describe('a client that sends too slowly', () => {
   });
 
   it('an upload that ends inside its window is read, and leaves no timer behind', async () => {
-    const upload = slowUpload({ minBytesPerSecond: 1024 * 1024, rateWindowMs: 1000 });
+    const upload = streamed({ minBytesPerSecond: 1024 * 1024, rateWindowMs: 1000 });
     const whole = body([['images', file(10, 7), 'quick.jpg']]);
     upload.req.complete = true;
     upload.req.end(whole);
@@ -319,13 +325,90 @@ describe('a client that sends too slowly', () => {
   });
 
   it('with no minimum there is no rate check: only the idle timer runs', async () => {
-    const upload = slowUpload({ minBytesPerSecond: 0, rateWindowMs: 1000 });
+    const upload = streamed({ minBytesPerSecond: 0, rateWindowMs: 1000 });
     await upload.send(partHead('images', 'slow.jpg'));
     expect(vi.getTimerCount()).toBe(1);
     await upload.windowPasses(10_000);
     expect(upload.result).toEqual({});
     upload.req.destroy();
-    await upload.done;
+    await new Promise((resolve) => setImmediate(resolve));
     expect(upload.result.error?.code).toBe('cancelled');
+  });
+});
+
+describe('the upload as a stream', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('the idle timer starts before any byte, and each arrival pushes it back', async () => {
+    const silent = streamed({ idleMs: 1000 });
+    await silent.timePasses(1000);
+    expect(silent.result.error).toMatchObject({ code: 'request_timeout', message: 'The upload stalled: no data for 1 s.' });
+    vi.useRealTimers();
+
+    const upload = streamed({ idleMs: 1000 });
+    await upload.send(partHead('images', 'slow.jpg'));
+    for (let i = 0; i < 5; i++) {
+      await upload.timePasses(999);
+      await upload.send(100);
+    }
+    expect(upload.result).toEqual({});
+    await upload.timePasses(1000);
+    expect(upload.result.error?.code).toBe('request_timeout');
+  });
+
+  it('a refused upload stops reading: the request is unpiped, paused and left without our listeners', async () => {
+    const upload = streamed({ idleMs: 1000 });
+    const listeners = () => ['data', 'close', 'error', 'end'].map((event) => upload.req.listenerCount(event));
+    await upload.send(partHead('images', 'slow.jpg'));
+    expect(listeners().every((n) => n > 0)).toBe(true);
+    await upload.timePasses(1000);
+    expect(upload.result.error?.code).toBe('request_timeout');
+    expect(upload.req.isPaused()).toBe(true);
+    expect(listeners()).toEqual([0, 0, 0, 0]);
+  });
+
+  it('with a Content-Length, every file is a view into one buffer the size of the body', async () => {
+    const whole = body([['images', file(3000, 1), 'a.jpg'], ['prompt', 'p'], ['images', file(2000, 2), 'b.jpg']]);
+    const upload = streamed({ contentLength: whole.length });
+    // In two writes, the second starting with b.jpg's part: a.jpg has ended (and let go of the buffer) before b.jpg begins.
+    const split = whole.indexOf(`--${BOUNDARY}`, whole.indexOf('name="prompt"'));
+    await upload.send(whole.subarray(0, split));
+    upload.req.complete = true;
+    upload.req.end(whole.subarray(split));
+    await upload.done;
+    const [a, b] = upload.result.form!.files;
+    expect([a!.data.length, b!.data.length]).toEqual([3000, 2000]);
+    expect(a!.data.buffer).toBe(b!.data.buffer);
+    expect(a!.data.buffer.byteLength).toBe(whole.length);
+  });
+
+  it('a multipart type without a boundary is refused with busboy\'s reason kept as the cause', async () => {
+    const upload = streamed({ contentType: 'multipart/form-data; charset=utf-8' });
+    await upload.done;
+    expect(upload.result.error).toMatchObject({ code: 'bad_request', message: 'The multipart body has no boundary.' });
+    expect(upload.result.error!.cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('names in messages', () => {
+  it('a file name loses its path, control characters and surrounding spaces, and stops at 100 characters', () => {
+    expect(cleanFileName('  C:\\photos\\ro\u0007om.jpg  ', 1)).toBe('room.jpg');
+    expect(cleanFileName(`${'n'.repeat(150)}.jpg`, 1)).toBe('n'.repeat(100));
+    expect(cleanFileName(' \u0001 ', 3)).toBe('upload 3');
+    expect(cleanFileName(undefined, 2)).toBe('upload 2');
+  });
+
+  it('a field name is cut to 40 characters in a message, kept whole as the subject', async () => {
+    const long = `f${'x'.repeat(59)}`;
+    expect((await send([[long, file(3), 'a.jpg']])).error).toMatchObject({ message: `Unexpected file field "${long.slice(0, 40)}".`, subject: long });
+    expect((await send([[long, 'p'.repeat(1025)]])).error).toMatchObject({ message: `The field "${long.slice(0, 40)}" is longer than 1 KB.`, subject: long });
+  });
+
+  it('only a type that starts with multipart/form-data is read, spaces before its ";" allowed', async () => {
+    expect((await send([['images', file(5), 'a.jpg']], { type: `multipart/form-data ; boundary=${BOUNDARY}` })).files).toHaveLength(1);
+    const disguised = await send([['images', file(5), 'a.jpg']], { type: `text/plain; x=multipart/form-data; boundary=${BOUNDARY}` });
+    expect(disguised.error).toMatchObject({ code: 'bad_request', message: 'POST /api/edit takes a multipart/form-data body.' });
   });
 });

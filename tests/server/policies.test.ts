@@ -77,15 +77,19 @@ describe('rate limiter when full', () => {
 
   it('a renewed window counts as the newest: the oldest live window is dropped first', () => {
     let now = 0;
-    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 2, now: () => now });
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, maxClients: 3, now: () => now });
     limiter.take('a');
     now = 50;
     limiter.take('b');
     now = 120;
-    expect(limiter.take('a').allowed).toBe(true); // a's window renewed at 120; b's runs to 150
+    expect(limiter.take('a').allowed).toBe(true); // a's window renewed at 120 (not full: no sweep); b's runs to 150
     now = 130;
-    limiter.take('c'); // full: b is the oldest window now, not a
+    limiter.take('c');
+    now = 140;
+    limiter.take('d'); // full, nothing expired: b is the oldest window now, not a
+    expect(limiter.size).toBe(3);
     expect(limiter.take('a').allowed).toBe(false);
+    expect(limiter.take('b').allowed).toBe(true);
   });
 
   it('tracks at most 100 000 clients by default, forgiving the oldest', () => {
