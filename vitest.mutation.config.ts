@@ -15,6 +15,8 @@ export default defineConfig({
       'tests/providers/{google,fal}.test.ts',
     ],
     exclude: ['tests/unit/{no-wall-clock,settings-docs}.test.ts'],
+    // The provider modules loaded before any test, so their top-level code stays static (see the file).
+    setupFiles: ['tests/support/mutation-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
