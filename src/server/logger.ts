@@ -5,6 +5,8 @@
  * that no key ever reaches a log, is easiest to see in twenty lines: every
  * line is serialized here and every known secret is cut out of it.
  */
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { LogFormat, LogLevel } from '../core/settings.js';
 import { redactSecrets } from '../core/redact.js';
 
@@ -59,15 +61,40 @@ const REDACTED = '[redacted]';
 const FLUSH_BYTES = 16 * 1024;
 const FLUSH_MS = 100;
 
+/**
+ * Whether fd 2 is a file (or /dev/null): Node then writes process.stderr
+ * synchronously with fs.writeSync anyway (its SyncWriteStream, chosen for what
+ * libuv calls a file: a regular file or a character device that is no TTY).
+ */
+function stderrIsFile(): boolean {
+  try {
+    const stat = fstatSync(2);
+    return stat.isFile() || (stat.isCharacterDevice() && !isatty(2));
+  } catch {
+    return false;
+  }
+}
+
 function batchedStderr(): { sink: (line: string) => void; flush: () => void } {
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
+  // To a file, each batch is written as text with fs.writeSync, as the stream would
+  // do, but without the stream's machinery and the Buffer it makes of every batch.
+  let direct = stderrIsFile();
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (pending === '') return;
     const text = pending;
     pending = '';
+    if (direct) {
+      try {
+        writeSync(2, text);
+        return;
+      } catch {
+        direct = false; // e.g. EAGAIN: the stream copes from now on
+      }
+    }
     process.stderr.write(text);
   };
   process.once('exit', flush);
@@ -105,6 +132,19 @@ function jsonLine(level: Level, msg: string, fields: LogFields): string {
   return rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
 }
 
+/** Characters JSON.stringify escapes in a string (quote, backslash, controls, and surrogates, which it escapes when lone). */
+// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * A string as JSON. Most of the access line's values need no escaping (a UUID,
+ * GET, /api/health, 127.0.0.1): those are quoted as they are, which spares a
+ * call into JSON.stringify each; anything else goes through it.
+ */
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 /**
  * The access line in JSON, written out field by field: it is logged for every
  * request, and building an object to stringify cost more than the rest of the
@@ -113,9 +153,9 @@ function jsonLine(level: Level, msg: string, fields: LogFields): string {
 function accessJson(e: AccessEntry, extra: LogFields | undefined): string {
   const rest = extra ? JSON.stringify(extra) : '{}';
   return (
-    `{"time":"${isoNow()}","level":"info","msg":"request","requestId":${JSON.stringify(e.requestId)}` +
-    `,"method":${JSON.stringify(e.method)},"path":${JSON.stringify(e.path)},"status":${e.status}` +
-    `,"durationMs":${e.durationMs},"ip":${JSON.stringify(e.ip)}` +
+    `{"time":"${isoNow()}","level":"info","msg":"request","requestId":${quote(e.requestId)}` +
+    `,"method":${quote(e.method)},"path":${quote(e.path)},"status":${e.status}` +
+    `,"durationMs":${e.durationMs},"ip":${quote(e.ip)}` +
     `${rest === '{}' ? '' : `,${rest.slice(1, -1)}`}${e.aborted ? ',"aborted":true' : ''}}`
   );
 }

@@ -101,6 +101,18 @@ describe('logger', () => {
     expect(second).not.toHaveProperty('aborted');
   });
 
+  it('writes every value of the access line exactly as JSON.stringify would, quoted plain only when nothing needs escaping', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', sink: (l) => lines.push(l) });
+    const values = ['plain', 'a"b', 'back\\slash', 'tab\there', '\u0000\u001f', 'lone \ud800 surrogate', 'pair \ud83d\ude00', 'é ü \u2028', ''];
+    for (const v of values) log.access({ requestId: v, method: v, path: v, status: 200, durationMs: 1, ip: v, aborted: false }, undefined, []);
+    lines.forEach((line, i) => {
+      const v = JSON.stringify(values[i]);
+      expect(line).toContain(`"requestId":${v},"method":${v},"path":${v},"status":200,"durationMs":1,"ip":${v}}`);
+      expect(JSON.parse(line)).toMatchObject({ requestId: values[i], ip: values[i] });
+    });
+  });
+
   it('writes the access line readably with LOG_FORMAT=pretty, and not at all above info', () => {
     const lines: string[] = [];
     const entry = { requestId: 'id-1', method: 'GET', path: '/api/health', status: 200, durationMs: 0.4, ip: '127.0.0.1', aborted: false };
