@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { FrameForgeResponse } from './response.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -72,11 +73,22 @@ export function sendJson(
   return Promise.resolve(data).then((encoded) => writeJson(res, status, raw, encoded, encoding));
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function writeJson(res: ServerResponse, status: number, raw: Buffer, data: Buffer, encoding: Encoding): void {
   if (res.headersSent || res.destroyed) return;
+  if (res instanceof FrameForgeResponse && res.onlyEarlyHeaders) {
+    // The whole head at once, with the early headers (response.ts): the fixed JSON routes, health included.
+    const head = raw.length >= COMPRESS_THRESHOLD ? ['Vary', 'Accept-Encoding', 'Content-Type', JSON_TYPE] : ['Content-Type', JSON_TYPE];
+    if (encoding !== 'identity') head.push('Content-Encoding', encoding);
+    head.push('Content-Length', String(data.length));
+    res.writeHead(status, head);
+    res.end(data);
+    return;
+  }
   if (raw.length >= COMPRESS_THRESHOLD) res.appendHeader('Vary', 'Accept-Encoding');
   res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Type', JSON_TYPE);
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
   res.setHeader('Content-Length', data.length);
   res.end(data);

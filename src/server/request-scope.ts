@@ -18,6 +18,7 @@ import { closeAfterAnswer } from './linger.js';
 import type { LogFields, Logger } from './logger.js';
 import { requestIdOf } from './policies/request-id.js';
 import { requestSecrets } from './policies/request-keys.js';
+import { earlyHeader } from './response.js';
 import type { RequestContext } from './routes/types.js';
 
 const kScope = Symbol('frameforge.requestScope');
@@ -74,7 +75,7 @@ export class RequestScope implements RequestContext {
     this.ip = clientIp(req, options.trustProxy);
     this.secrets = requestSecrets(req.headers);
     this.log = options.log;
-    res.setHeader('X-Request-Id', this.requestId);
+    earlyHeader(res, 'X-Request-Id', this.requestId);
     (res as ScopedResponse)[kScope] = this;
     res.on('close', onResponseClose);
   }

@@ -12,6 +12,7 @@ import type { JobQueue } from '../jobs/types.js';
 import { createApp, type AppOptions } from './app.js';
 import { createIdleCollector } from './idle-gc.js';
 import { createLogger, type Logger } from './logger.js';
+import { FrameForgeResponse } from './response.js';
 import { DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';
 import { createAdmission } from './policies/admission.js';
 import { loadAccessTokens } from './policies/tokens.js';
@@ -143,6 +144,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const server = createServer(
     {
+      // Early headers written with the status line (issue 15: the health path's CPU).
+      ServerResponse: FrameForgeResponse,
       // Backstops behind our own JSON 408s: Node's defaults would let a slow-headers client linger.
       headersTimeout: Math.min(30 * SECOND, editTimeoutMs),
       requestTimeout: editTimeoutMs + 10 * SECOND,

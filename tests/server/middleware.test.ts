@@ -65,6 +65,37 @@ describe('CORS', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('every answer carries the request id, CORS and its own headers, each once: health, a compressed document, 404, 405', async () => {
+    const server = await start({ allowedOrigins: ['http://localhost:5173'] });
+    const origin = { Origin: 'http://localhost:5173', 'X-Request-Id': 'req-7', 'Accept-Encoding': 'br' };
+    const cors = {
+      'x-request-id': 'req-7',
+      'access-control-allow-origin': 'http://localhost:5173',
+      'access-control-allow-credentials': 'true',
+      'access-control-expose-headers': 'X-Request-Id, X-FrameForge-Provider, X-FrameForge-Mock, X-FrameForge-Fallback, Retry-After, Content-Length',
+    };
+    const own = ({ headers }: { headers: http.IncomingHttpHeaders }) => {
+      const { date: _date, connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+      return rest;
+    };
+    const health = await rawGet(`${server.url}/api/health`, origin);
+    expect(own(health)).toEqual({ ...cors, vary: 'Origin', 'cache-control': 'no-cache', 'content-type': 'application/json; charset=utf-8', 'content-length': '15' });
+    const doc = await rawGet(`${server.url}/api/openapi.json`, origin);
+    expect(own(doc)).toEqual({
+      ...cors, vary: 'Origin, Accept-Encoding', 'cache-control': 'no-cache', 'content-type': 'application/json; charset=utf-8',
+      'content-encoding': 'br', 'content-length': String(doc.body.length),
+    });
+    const missing = await rawGet(`${server.url}/api/nothing`, origin);
+    expect(missing.status).toBe(404);
+    expect(own(missing)).toMatchObject({ ...cors, vary: 'Origin', 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' });
+    const wrong = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.request(`${server.url}/api/health`, { method: 'DELETE', headers: origin }, resolve).on('error', reject).end(),
+    );
+    wrong.resume();
+    expect(wrong.statusCode).toBe(405);
+    expect(own(wrong)).toMatchObject({ ...cors, vary: 'Origin', allow: 'GET, HEAD', 'cache-control': 'no-store' });
+  });
+
   it('matches an origin exactly: a listed origin as a prefix, a suffix or another port or scheme is refused', async () => {
     const server = await start({ allowedOrigins: ['http://localhost:5173'] });
     for (const origin of ['http://localhost:5173.evil.example', 'http://localhost:51734', 'https://localhost:5173', 'http://localhost', 'http://evil.example/http://localhost:5173']) {

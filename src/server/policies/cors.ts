@@ -8,6 +8,7 @@
  * refuses, which is the point.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { earlyHeader, earlyVary } from '../response.js';
 
 export const ALLOWED_REQUEST_HEADERS = [
   'Content-Type',
@@ -49,22 +50,21 @@ export function createCors(allowedOrigins: readonly string[]): Cors {
   function allowOrigin(req: IncomingMessage, res: ServerResponse): boolean {
     const origin = req.headers.origin;
     if (!origin) return false;
+    // Early headers (response.ts): written with the status line, whatever answers.
     if (any) {
-      res.setHeader('Access-Control-Allow-Origin', '*');
+      earlyHeader(res, 'Access-Control-Allow-Origin', '*');
       return true;
     }
-    // Usually the first Vary; appendHeader would validate it twice before setting it.
-    if (res.hasHeader('vary')) res.appendHeader('Vary', 'Origin');
-    else res.setHeader('Vary', 'Origin');
+    earlyVary(res, 'Origin');
     if (!listed.has(origin)) return false;
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    earlyHeader(res, 'Access-Control-Allow-Origin', origin);
+    earlyHeader(res, 'Access-Control-Allow-Credentials', 'true');
     return true;
   }
 
   return {
     apply(req, res) {
-      if (allowOrigin(req, res)) res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+      if (allowOrigin(req, res)) earlyHeader(res, 'Access-Control-Expose-Headers', EXPOSE_HEADERS);
     },
     preflight(req, res, allowMethods) {
       if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;

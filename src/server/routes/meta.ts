@@ -9,12 +9,13 @@ import { LISTED_PROVIDER_IDS } from '../../providers/provider-id.js';
 import { listProviders } from '../../providers/registry.js';
 import { JsonBody, sendJson } from '../compress.js';
 import { openApiDocument } from '../openapi.js';
+import { earlyHeader } from '../response.js';
 import type { Handler } from './types.js';
 
 function fixedJson(value: unknown): Handler {
   const body = new JsonBody(value);
   return ({ req, res }) => {
-    res.setHeader('Cache-Control', 'no-cache');
+    earlyHeader(res, 'Cache-Control', 'no-cache');
     return sendJson(req, res, 200, body);
   };
 }
