@@ -10,7 +10,14 @@
 //    wait for the end with the long poll (GET /api/jobs/{id}?wait=20, which
 //    answers when the job ends, so no poll interval is measured), fetch the
 //    result; p50 of each, one request at a time. Target: at most 15 ms more at
-//    p50. The same with Redis (serve's own worker) is printed for comparison.
+//    p50. The same with Redis: serve's own worker (which is handed the input and
+//    gives back the result in memory, src/jobs/handoff.ts), and serve --no-worker
+//    with one `frameforge worker` process (everything through Redis). For Redis,
+//    where the job path's time goes, p50 of each step: the client's submit (202
+//    back), queued until a worker started it (record's created_at to started_at),
+//    running (started_at to finished_at: the input read and the edit), the end
+//    reaching the client (finished_at to the long poll's answer: the result
+//    stored, the record written and published), and the result fetched.
 //
 // Run alone: node scripts/bench.mjs jobs (needs redis-server on PATH).
 import { spawn } from 'node:child_process';
@@ -91,15 +98,31 @@ async function ended(pool, id) {
   }
 }
 
-/** One job end to end: submit, wait, fetch the result bytes. */
-async function runJob(pool, image) {
+/**
+ * One job end to end: submit, wait, fetch the result bytes. With `steps`, adds
+ * each step's ms (see the top); clock readings are Date.now() on both sides
+ * (one machine), so they compare with the record's timestamps.
+ */
+async function runJob(pool, image, steps) {
+  const sent = Date.now();
   const { id } = await json(pool, jobRequest(image));
+  const accepted = Date.now();
   const record = await ended(pool, id);
+  const answered = Date.now();
   if (record.status !== 'succeeded') throw new Error(`job ${id} ${record.status}: ${JSON.stringify(record.error)}`);
   const res = await pool.request({ method: 'GET', path: `/api/jobs/${id}/result` });
   await res.body.arrayBuffer();
   if (res.statusCode !== 200) throw new Error(`result ${res.statusCode}`);
+  if (!steps) return;
+  const [created, startedAt, finishedAt] = [record.created_at, record.started_at, record.finished_at].map((t) => Date.parse(t));
+  steps.submit.push(accepted - sent);
+  steps.queued.push(startedAt - created);
+  steps.running.push(finishedAt - startedAt);
+  steps.end.push(answered - finishedAt);
+  steps.result.push(Date.now() - answered);
 }
+
+const STEPS = ['submit', 'queued', 'running', 'end', 'result'];
 
 // --- 1. Scaling with workers ---------------------------------------------------------------
 const redis = await startRedis();
@@ -135,10 +158,12 @@ await stop(server.child);
 // --- 2. The job path's overhead over /api/edit ---------------------------------------------
 const { image } = await noisyJpeg(1024 * 1024);
 
-async function overhead(label, env) {
-  const ff = startFrameForge({ LOG_LEVEL: 'warn', ...env });
+/** `frameforge serve` with `env`, and (with `worker`) one `frameforge worker` process beside it. */
+async function overhead(label, env, { worker = false, breakdown = false } = {}) {
+  const ff = worker ? startProcess([BIN, 'serve', '--port', '0', '--no-worker'], { ...FF_ENV, LOG_LEVEL: 'warn', ...env }) : startFrameForge({ LOG_LEVEL: 'warn', ...env });
   const url = await ff.url;
   const p = new Pool(url, { connections: 4 });
+  const side = worker ? await startWorker({ REDIS_URL: env.REDIS_URL }) : undefined;
   try {
     const edit = async () => {
       const res = await p.request(editRequest(image));
@@ -157,22 +182,26 @@ async function overhead(label, env) {
     }
     const edits = [];
     const jobs = [];
+    const steps = Object.fromEntries(STEPS.map((step) => [step, []]));
     for (let i = 0; i < ROUNDS; i++) {
       edits.push(await timed(edit));
-      jobs.push(await timed(() => runJob(p, image)));
+      jobs.push(await timed(() => runJob(p, image, steps)));
     }
     const [e, j] = [median(edits), median(jobs)];
     const extra = j - e;
     console.log(`  ${label}: /api/edit p50 ${e.toFixed(1)} ms, job path p50 ${j.toFixed(1)} ms: overhead ${extra.toFixed(1)} ms (target <= ${OVERHEAD_TARGET_MS} ms) ${verdict(extra <= OVERHEAD_TARGET_MS)}`);
+    if (breakdown) console.log(`    job path steps, p50 ms: ${STEPS.map((step) => `${step} ${median(steps[step]).toFixed(1)}`).join(', ')}`);
   } finally {
     await p.close();
+    if (side) await stop(side);
     await stop(ff.child);
   }
 }
 
 console.log(`1 MB mock edit, ${ROUNDS} rounds one at a time: submit + long poll (?wait=20) + result vs one POST /api/edit:`);
 await overhead('embedded', {});
-await overhead('Redis (serve with its own worker)', { REDIS_URL: redis.url });
+await overhead('Redis (serve with its own worker)', { REDIS_URL: redis.url }, { breakdown: true });
+await overhead('Redis (serve --no-worker, one worker process)', { REDIS_URL: redis.url }, { worker: true, breakdown: true });
 
 await stop(redis.child);
 rmSync(redis.dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@
 import type { JobInput, JobResult } from './types.js';
 
 /** How long an entry is kept: a client fetches a result as soon as its long poll answers. */
-const HOLD_MS = 30_000;
+const HOLD_MS = 10_000;
 /** Bytes held per kind (inputs, results); past it the oldest go first. */
 const MAX_BYTES = 32 * 1024 * 1024;
 
@@ -39,10 +39,6 @@ class Held<T> {
     this.bytes += bytes;
   }
 
-  get(id: string): T | undefined {
-    return this.entries.get(id)?.value;
-  }
-
   take(id: string): T | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
@@ -59,7 +55,10 @@ class Held<T> {
 
 const inputBytes = (input: JobInput) => input.images.reduce((sum, image) => sum + image.data.length, 0);
 const resultBytes = (result: JobResult) =>
-  [result.data, result.compare, ...(result.variations ?? []).slice(1), ...(result.variationCompares ?? []).slice(1)].reduce((sum, b) => sum + (b?.length ?? 0), 0);
+  [...(result.chunks ?? [result.data]), result.compare, ...(result.variations ?? []).slice(1), ...(result.variationCompares ?? []).slice(1)].reduce(
+    (sum, b) => sum + (b?.length ?? 0),
+    0,
+  );
 
 export class LocalHandoff {
   private readonly inputs: Held<JobInput>;
@@ -87,9 +86,12 @@ export class LocalHandoff {
     this.results.put(id, result);
   }
 
-  /** The result of a job this process's worker ran; undefined: read it from Redis. */
-  result(id: string): JobResult | undefined {
-    return this.results.get(id);
+  /**
+   * The result of a job this process's worker ran, once: held memory is let go
+   * at the first read (a second read, like any other, is from Redis).
+   */
+  takeResult(id: string): JobResult | undefined {
+    return this.results.take(id);
   }
 
   clear(): void {

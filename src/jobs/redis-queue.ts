@@ -115,8 +115,12 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
     },
     status: (id) => store.record(id),
     async result(id) {
+      // Held only for a job this process's worker ended as succeeded, and not past the record's TTL:
+      // no need to read the record again.
+      const held = options.handoff?.takeResult(id);
+      if (held) return held;
       const record = await store.record(id);
-      return record?.status === 'succeeded' ? (options.handoff?.result(id) ?? store.result(id)) : undefined;
+      return record?.status === 'succeeded' ? store.result(id) : undefined;
     },
     async cancel(id) {
       const record = await store.record(id);

@@ -208,12 +208,16 @@ export class RedisJobStore {
       // This run's own names: only the run that ends the job renames its bytes into place.
       const run = `${resultKey(id)}:run-${randomBytes(8).toString('hex')}`;
       const blobs = resultBlobs(result);
-      for (const [field, bytes] of blobs) {
+      for (const [field, pieces] of blobs) {
         pairs.push([`${run}:${field}`, `${resultKey(id)}:${field}`]);
-        writes.push(setBytes(this.redis, `${run}:${field}`, [bytes], this.ttlMs));
+        writes.push(setBytes(this.redis, `${run}:${field}`, pieces, this.ttlMs));
       }
-      const { data: _d, compare: _c, variations, variationCompares: _v, ...rest } = result;
-      const resultMeta: ResultMeta = { ...rest, ...(variations ? { count: variations.length } : {}) };
+      // Every field but the bytes, read by name: a rest spread would read `data` too, and make it.
+      const fields = Object.keys(result).filter((field) => !BYTES_FIELDS.has(field)) as (keyof JobResult)[];
+      const resultMeta = {
+        ...Object.fromEntries(fields.map((field) => [field, result[field]])),
+        ...(result.variations ? { count: result.variations.length } : {}),
+      } as ResultMeta;
       meta = JSON.stringify(resultMeta);
     }
     const keys = [recordKey(id), resultKey(id), inputKey(id), ...Array.from({ length: images }, (_, i) => imageKey(id, i)), ...pairs.flat()];
@@ -274,11 +278,14 @@ export class RedisJobStore {
   }
 }
 
-/** The result's images by field name; variation 1 is `data` (and `compare`), stored once. */
-function resultBlobs(result: JobResult): [string, Buffer][] {
-  const blobs: [string, Buffer][] = [['data', result.data]];
-  if (result.compare) blobs.push(['compare', result.compare]);
-  result.variations?.slice(1).forEach((bytes, i) => blobs.push([`var${i + 2}`, bytes]));
-  result.variationCompares?.slice(1).forEach((bytes, i) => blobs.push([`cmp${i + 2}`, bytes]));
+/** JobResult's fields that hold bytes: stored as keys of their own, never in the meta. */
+const BYTES_FIELDS: ReadonlySet<string> = new Set(['data', 'chunks', 'compare', 'variations', 'variationCompares'] satisfies (keyof JobResult)[]);
+
+/** The result's images by field name, each in pieces; variation 1 is `data` (and `compare`), stored once. */
+function resultBlobs(result: JobResult): [string, readonly Buffer[]][] {
+  const blobs: [string, readonly Buffer[]][] = [['data', result.chunks ?? [result.data]]];
+  if (result.compare) blobs.push(['compare', [result.compare]]);
+  result.variations?.slice(1).forEach((bytes, i) => blobs.push([`var${i + 2}`, [bytes]]));
+  result.variationCompares?.slice(1).forEach((bytes, i) => blobs.push([`cmp${i + 2}`, [bytes]]));
   return blobs;
 }

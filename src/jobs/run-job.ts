@@ -34,7 +34,11 @@ export function createJobRunner(config: Config, resolve: typeof resolveProvider 
       config,
     );
     return {
-      data: outcome.data,
+      // Made only if read: the result is stored and sent from `chunks` (one 1 MB copy less per job).
+      get data() {
+        return outcome.data;
+      },
+      chunks: outcome.chunks,
       ...(outcome.outputs.length > 1 ? { variations: outcome.outputs.map((output) => output.data) } : {}),
       ...(outcome.outputs.length > 1 && outcome.compare ? { variationCompares: outcome.outputs.map((output) => output.compare!) } : {}),
       mimeType: outcome.mimeType,

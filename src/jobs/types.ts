@@ -77,6 +77,12 @@ export interface JobRecord {
 export interface JobResult {
   /** The first (or only) result. */
   readonly data: Buffer;
+  /**
+   * The same bytes as `data`, in pieces (EditOutcome.chunks: the image and the
+   * disclosure put into it), when the job ran in this process: stored and sent
+   * as they are, so `data` (made from them on first read) is never needed.
+   */
+  readonly chunks?: readonly Buffer[];
   /** Every result when the job made several variations, in order (the first is `data`). */
   readonly variations?: readonly Buffer[];
   /** With `compare` and several variations: each one's before/after, in order (the first is `compare`). */

@@ -169,7 +169,10 @@ export function jobResultHandler({ jobs }: JobRouteOptions): Handler {
     }
     const result = await jobs.result(record.id);
     if (!result) throw notFound(record.id);
-    sendImage(res, n === 1 ? result : { ...result, data: result.variations?.[n - 1] ?? result.data });
+    if (n === 1) return sendImage(res, result);
+    // Variation n alone: without the first's pieces (`chunks`), which sendImage would send instead.
+    const { chunks: _first, ...rest } = result;
+    sendImage(res, { ...rest, data: result.variations?.[n - 1] ?? result.data });
   };
 }
 
