@@ -105,12 +105,17 @@ const servers = {
 // others. BENCH_PIN=both runs every paired row unpinned first, then pinned, to
 // compare their spread in one run; BENCH_PIN=0 runs them unpinned only.
 const PIN = cpuPinning();
-const modes = !PIN.pinned ? [false] : process.env.BENCH_PIN === 'both' ? [false, true] : [true];
 function pin(on) {
   if (!PIN.pinned) return;
   setAffinity(process.pid, on ? PIN.client : PIN.all);
   for (const s of Object.values(servers)) setAffinity(s.pid, on ? PIN.server : PIN.all);
 }
+try {
+  pin(false); // taskset may be refused (a container without the right): then unpinned, said below
+} catch (error) {
+  Object.assign(PIN, { pinned: false, why: `taskset failed: ${error.message.split('\n')[0]}` });
+}
+const modes = !PIN.pinned ? [false] : process.env.BENCH_PIN === 'both' ? [false, true] : [true];
 console.log(
   PIN.pinned
     ? `Paired rounds: each server under test on CPU ${PIN.server}, the clients on CPU ${PIN.client}${modes.length > 1 ? ' (and unpinned first, for comparison)' : ''}.`
