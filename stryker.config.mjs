@@ -64,9 +64,6 @@
  *   for a declared length of 0 or none, where both sides give a capacity of 0
  *   (a NaN length fails both tests). (`false` and `<= 0` are killed: every
  *   file must be a view of one body-sized buffer.)
- * - multipart.ts:208 `req.on('error', onClose)` with '' for the event: an
- *   aborted or failed request emits 'close' as well, and 'close' already
- *   cancels the upload.
  * - atomic-write.ts:29 `await handle.sync()` removed: the flush only matters
  *   if the machine loses power between the write and the rename, which no
  *   test can do.
