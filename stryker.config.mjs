@@ -112,6 +112,9 @@
  *   returns at least one element.
  * - registry.ts:63 `audience: KeyAudience = 'server'` with '': line 72 tests
  *   for 'cli' only; any other value gets the server's advice.
+ * - registry.ts:177 `spec.kind === 'mock' || ready` with the first operand
+ *   made `false` (or ""): the mock's `ready` is already true from line 171,
+ *   so the `needs` field is left out either way.
  * - shared-rate-limit.ts:38 `enableOfflineQueue: false` made `true`: with
  *   Redis away a command then waits in ioredis's queue until the next
  *   reconnect fails it (maxRetriesPerRequest 0) or the 500 ms command timeout

@@ -190,5 +190,9 @@ describe('listProviders', () => {
   it('adds an unlisted default provider, marked as the default', () => {
     const list = listProviders(configFrom({ defaultProvider: 'fal:someone/custom-edit', falKey: 'k' }));
     expect(list.filter((p) => p.default)).toEqual([{ id: 'fal:someone/custom-edit', kind: 'fal', ready: true, default: true }]);
+    // In id order like the rest, not appended at the end: `providers` prints a sorted list.
+    const ids = list.map((p) => p.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids.at(-1)).not.toBe('fal:someone/custom-edit');
   });
 });
