@@ -41,9 +41,6 @@
  * - tokens.ts:86 `error.code ?? 'unreadable'` with another string: readFile's
  *   errors always carry a code (ENOENT, EACCES, EISDIR, ...); the fallback is
  *   for a thrown value that is not a system error, which readFile never gives.
- * - cors.ts:57 `if (res.hasHeader('vary'))` made `if (true)`: appendHeader on
- *   a response without Vary sets it, as setHeader would (setHeader is only
- *   the cheaper call).
  * - multipart.ts:77 `req.headers['content-type'] ?? ''` with another string:
  *   no string the mutant can make starts with "multipart/form-data", so a
  *   request without a type is refused the same way.
