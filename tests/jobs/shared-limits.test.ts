@@ -5,13 +5,12 @@
  */
 
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GEMINI_MODEL } from '../../src/providers/gemini-models.js';
 import { startFalServer } from '../fakes/fal-server.js';
 import { startGeminiServer } from '../fakes/gemini-server.js';
 import { form, jpeg, startServer } from '../server/helpers.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { startRedis, useRedis, type TestRedis } from '../support/redis.js';
 import { quietPeriod } from '../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { startServeProcess, type ServeProcess } from '../web/serve-process.js';
@@ -21,20 +20,11 @@ const GOOGLE_KEY = 'AIzaSy-provider-limit-test';
 const FAL_KEY = 'fal-provider-limit-test:secret';
 
 describe('limits shared through Redis', { timeout: 90_000 }, () => {
-  let redis: TestRedis;
-  let raw: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = redis.client();
-  });
-  afterAll(async () => {
-    raw?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it('two `frameforge serve` processes on one Redis enforce one per-client limit', async () => {
-    await raw.flushall();
-    const env = { REDIS_URL: redis.url, RATE_LIMIT_EDITS_PER_HOUR: '3', RATE_LIMIT_REQUESTS_PER_HOUR: '4', LOG_LEVEL: 'warn' };
+    await redis.raw.flushall();
+    const env = { REDIS_URL: redis.server.url, RATE_LIMIT_EDITS_PER_HOUR: '3', RATE_LIMIT_REQUESTS_PER_HOUR: '4', LOG_LEVEL: 'warn' };
     const servers: ServeProcess[] = [];
     try {
       servers.push(await startServeProcess(env, ['--no-worker', '--no-ui']));
@@ -53,7 +43,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       for (const url of [b, a, b, a]) expect((await fetch(`${url}/api/providers`)).status).toBe(200);
       expect((await fetch(`${b}/api/providers`)).status).toBe(429);
       // What Redis holds: counters under hashed names, never the client's address.
-      const keys = await raw.keys('frameforge:rate:*');
+      const keys = await redis.raw.keys('frameforge:rate:*');
       expect(keys.length).toBe(2);
       for (const key of keys) expect(key).not.toContain('127.0.0.1');
     } finally {
@@ -62,18 +52,18 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
   });
 
   it('PROVIDER_RATE_LIMIT_PER_MINUTE is per provider: two workers start 2 Gemini edits in the window, fal and mock jobs still run', async () => {
-    await raw.flushall();
+    await redis.raw.flushall();
     const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
     const fal = await startFalServer({ apiKey: FAL_KEY, pollsUntilDone: 1 });
     const keys = { googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url, falKey: FAL_KEY, falProxyUrl: fal.proxyUrl };
     // The test polls the jobs often: the per-client request limit is not what it is about.
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, requestsPerHour: 0, ...keys }, { noWorker: true });
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.server.url, requestsPerHour: 0, ...keys }, { noWorker: true });
     const workers: WorkerProcess[] = [];
-    const queue = new Queue('edits', { connection: redis.client(), prefix: 'frameforge' });
+    const queue = new Queue('edits', { connection: redis.server.client(), prefix: 'frameforge' });
     try {
       const env = {
         // fal's own quota is exactly its three jobs: were it one window with Gemini's, some would wait.
-        REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: 'google=2,fal=3', MAX_RETRIES: '0',
+        REDIS_URL: redis.server.url, PROVIDER_RATE_LIMIT_PER_MINUTE: 'google=2,fal=3', MAX_RETRIES: '0',
         GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url, FAL_KEY, FAL_PROXY_URL: fal.proxyUrl,
       };
       // Each worker alone could run every job at once: only the Gemini quota holds any back; mock has none.
@@ -91,7 +81,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       expect(fal.jobs).toHaveLength(3);
       // `google` and `nano-banana` are one model, one quota: two start, three are put back.
       const held = await poll(async () => {
-        const delayed = await raw.zrange('frameforge:edits:delayed', '0', '-1');
+        const delayed = await redis.raw.zrange('frameforge:edits:delayed', '0', '-1');
         return delayed.length === 3 ? delayed : undefined;
       });
       // Give a leak (a third start) a window to show itself.
@@ -105,13 +95,13 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       const waiting = views.filter((v) => v.status === 'queued');
       expect(waiting.map((v) => v.id).sort()).toEqual([...held].sort());
       for (const view of waiting) expect(view).toMatchObject({ status: 'queued', attempts: 0, started_at: null });
-      expect(await raw.llen('frameforge:edits:active')).toBe(0);
+      expect(await redis.raw.llen('frameforge:edits:active')).toBe(0);
       const window = `frameforge:provider-rate:google:${DEFAULT_GEMINI_MODEL}`;
-      expect(Number(await raw.get(window))).toBe(2);
-      expect(await raw.pttl(window)).toBeGreaterThan(0);
-      expect(await raw.pttl(window)).toBeLessThanOrEqual(60_000);
-      expect(Number(await raw.get('frameforge:provider-rate:fal'))).toBe(3);
-      expect(await raw.exists('frameforge:provider-rate:mock')).toBe(0);
+      expect(Number(await redis.raw.get(window))).toBe(2);
+      expect(await redis.raw.pttl(window)).toBeGreaterThan(0);
+      expect(await redis.raw.pttl(window)).toBeLessThanOrEqual(60_000);
+      expect(Number(await redis.raw.get('frameforge:provider-rate:fal'))).toBe(3);
+      expect(await redis.raw.exists('frameforge:provider-rate:mock')).toBe(0);
 
       // A held job is cancelled like any queued one, and never runs.
       const [cancelled, ...rest] = waiting.map((v) => v.id) as [string, ...string[]];
@@ -119,7 +109,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       expect(await del.json()).toMatchObject({ id: cancelled, status: 'cancelled', attempts: 0 });
 
       // The minute passes (its counter expires, BullMQ's delay ends): the held jobs run, each once.
-      await raw.del(window);
+      await redis.raw.del(window);
       for (const job of await queue.getDelayed()) await job.promote();
       for (const id of rest) expect(await waitFor(server.url, id, ['succeeded', 'failed'])).toMatchObject({ status: 'succeeded', attempts: 1 });
       expect(gemini.callsTo('generate')).toHaveLength(4);
@@ -139,11 +129,11 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
   });
 
   it('a worker SIGKILLed mid-edit under a provider limit: another takes the job up within the quota and it ends once', async () => {
-    await raw.flushall();
+    await redis.raw.flushall();
     const gemini = await startGeminiServer({ apiKey: GOOGLE_KEY });
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, requestsPerHour: 0, googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url }, { noWorker: true });
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.server.url, requestsPerHour: 0, googleApiKey: GOOGLE_KEY, googleBaseUrl: gemini.url }, { noWorker: true });
     const env = {
-      REDIS_URL: redis.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2', MAX_RETRIES: '0',
+      REDIS_URL: redis.server.url, PROVIDER_RATE_LIMIT_PER_MINUTE: '2', MAX_RETRIES: '0',
       GOOGLE_API_KEY: GOOGLE_KEY, GOOGLE_GEMINI_BASE_URL: gemini.url,
       // Stalled-job recovery in seconds, as in workers.test.ts.
       JOB_LOCK_DURATION_MS: '4000', JOB_STALLED_INTERVAL_MS: '1000',
@@ -165,7 +155,7 @@ describe('limits shared through Redis', { timeout: 90_000 }, () => {
       expect(survivorEnded).toEqual([id]);
       expect(doomed.ended).toEqual([]);
       // Both starts were counted in the one window.
-      expect(Number(await raw.get(`frameforge:provider-rate:google:${DEFAULT_GEMINI_MODEL}`))).toBe(2);
+      expect(Number(await redis.raw.get(`frameforge:provider-rate:google:${DEFAULT_GEMINI_MODEL}`))).toBe(2);
     } finally {
       await survivor?.stop();
       await doomed?.stop();

@@ -5,14 +5,13 @@
  * delivered once by several workers and across a worker's death.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/core/settings.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 import type { RecordedCall } from '../fakes/fake-http.js';
 import { form, jpeg, startServer, type TestServer } from '../server/helpers.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRedis } from '../support/redis.js';
 import { quietPeriod } from '../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { submit, waitFor } from './job-client.js';
@@ -181,27 +180,18 @@ function webhookContract(name: string, start: Start): void {
 webhookContract('embedded', (settings) => startServer({ logLevel: 'warn', ...settings }));
 
 describe('with Redis', () => {
-  let redis: TestRedis;
-  let raw: Redis;
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = redis.client();
-  });
-  afterAll(async () => {
-    raw?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
-  webhookContract('BullMQ on Redis', (settings) => startServer({ logLevel: 'warn', redisUrl: redis.url, ...settings }));
+  webhookContract('BullMQ on Redis', (settings) => startServer({ logLevel: 'warn', redisUrl: redis.server.url, ...settings }));
 
   it('nothing reaches Redis for a refused webhook_url', async () => {
-    await raw.flushall();
-    const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, webhookSecret: SECRET, webhookAllowedHosts: ['hooks.example.com'] }, { noWorker: true });
+    await redis.raw.flushall();
+    const server = await startServer({ logLevel: 'warn', redisUrl: redis.server.url, webhookSecret: SECRET, webhookAllowedHosts: ['hooks.example.com'] }, { noWorker: true });
     try {
       const res = await post(server.url, { webhook_url: 'https://elsewhere.example.com/hook' });
       expect(res.status).toBe(400);
-      expect(await raw.keys('frameforge:job:*')).toEqual([]);
-      expect(await raw.llen('frameforge:edits:wait')).toBe(0);
+      expect(await redis.raw.keys('frameforge:job:*')).toEqual([]);
+      expect(await redis.raw.llen('frameforge:edits:wait')).toBe(0);
     } finally {
       await server.close();
     }
@@ -212,7 +202,7 @@ describe('with Redis', () => {
     let server: TestServer;
     const workers: WorkerProcess[] = [];
     const env = () => ({
-      REDIS_URL: redis.url,
+      REDIS_URL: redis.server.url,
       WEBHOOK_SECRET: SECRET,
       WEBHOOK_ALLOWED_HOSTS: receiver.hostEntry,
       WEBHOOK_RETRY_DELAY_MS: '100',
@@ -223,7 +213,7 @@ describe('with Redis', () => {
     beforeAll(async () => {
       receiver = await startWebhookReceiver();
       server = await startServer(
-        { logLevel: 'warn', redisUrl: redis.url, webhookSecret: SECRET, webhookAllowedHosts: [receiver.hostEntry] },
+        { logLevel: 'warn', redisUrl: redis.server.url, webhookSecret: SECRET, webhookAllowedHosts: [receiver.hostEntry] },
         { noWorker: true },
       );
     });

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface TestRedis {
   url: string;
@@ -90,6 +91,41 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       const client = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null });
       client.on('error', () => {});
       return client;
+    },
+  };
+}
+
+/** A suite's redis-server and a raw client to it, read inside its tests and hooks. */
+export interface RedisSuite {
+  readonly server: TestRedis;
+  readonly raw: Redis;
+}
+
+/**
+ * Starts a redis-server and a raw client for the calling suite (beforeAll) and
+ * stops both after it (afterAll): the hooks every Redis suite would repeat.
+ */
+export function useRedis(options: { appendOnly?: boolean } = {}): RedisSuite {
+  let server: TestRedis | undefined;
+  let raw: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis(options);
+    raw = server.client();
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useRedis(): read server and raw inside tests or hooks, after beforeAll');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get raw() {
+      return started(raw);
     },
   };
 }
