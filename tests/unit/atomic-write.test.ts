@@ -7,16 +7,10 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FrameForgeError } from '../../src/core/errors.js';
 import { tempPathFor, writeFileAtomic } from '../../src/core/atomic-write.js';
+import { failure } from '../support/failure.js';
 
 const dir = () => mkdtemp(path.join(tmpdir(), 'ff-atomic-'));
-
-async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(FrameForgeError);
-  return error as FrameForgeError;
-}
 
 describe('writeFileAtomic', () => {
   it('writes the bytes, creating missing folders, and leaves no temporary file', async () => {

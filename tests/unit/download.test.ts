@@ -7,8 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameForgeError } from '../../src/core/errors.js';
 import { downloadResult, MAX_RESULT_BYTES } from '../../src/providers/download.js';
+import { failure } from '../support/failure.js';
 
 let server: Server;
 let base = '';
@@ -77,12 +77,6 @@ afterAll(() => {
 const signal = new AbortController().signal;
 // The local server is allowed the way FAL_PROXY_URL's host is (safe-url refuses loopback otherwise).
 const options = (extra: Partial<Parameters<typeof downloadResult>[1]> = {}) => ({ providerId: 'fal:x/y', signal, allowedHosts: [host], ...extra });
-
-async function failure(promise: Promise<unknown>): Promise<FrameForgeError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(FrameForgeError);
-  return error as FrameForgeError;
-}
 
 describe('data: URIs', () => {
   it('decodes base64 and keeps the media type', async () => {

@@ -7,17 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { configFrom } from '../../src/core/config.js';
-import type { FrameForgeError } from '../../src/core/errors.js';
 import { keyFor, listProviders, missingKeyError, resolveProvider } from '../../src/providers/registry.js';
-
-async function refusal(promise: Promise<unknown>): Promise<FrameForgeError> {
-  return (await promise.then(
-    () => {
-      throw new Error('resolved');
-    },
-    (error: unknown) => error,
-  )) as FrameForgeError;
-}
+import { failure } from '../support/failure.js';
 
 describe('which key a provider gets', () => {
   const config = configFrom({ googleApiKey: 'server-google', falKey: 'server-fal' });
@@ -53,14 +44,14 @@ describe('which key a provider gets', () => {
     const fal = await resolveProvider('fal:fal-ai/flux-kontext/dev', config, { fal: 'req-fal' }, { serverKeys: false });
     expect(fal.cacheScope).toBe((await resolveProvider('fal:fal-ai/flux-kontext/dev', configFrom({ falKey: 'req-fal' }))).cacheScope);
     // A fal key does not stand in for a Google one, nor the other way round.
-    expect((await refusal(resolveProvider('google', config, { fal: 'req-fal' }, { serverKeys: false }))).code).toBe('missing_api_key');
-    expect((await refusal(resolveProvider('fal:fal-ai/flux-kontext/dev', config, { google: 'req-google' }, { serverKeys: false }))).code).toBe('missing_api_key');
+    expect((await failure(resolveProvider('google', config, { fal: 'req-fal' }, { serverKeys: false }))).code).toBe('missing_api_key');
+    expect((await failure(resolveProvider('fal:fal-ai/flux-kontext/dev', config, { google: 'req-google' }, { serverKeys: false }))).code).toBe('missing_api_key');
   });
 });
 
 describe('a missing key', () => {
   it('for a server client with REQUIRE_CLIENT_KEYS names the header, and never suggests the server\'s variable', async () => {
-    const error = await refusal(resolveProvider('google', configFrom({ googleApiKey: 'server-google' }), {}, { serverKeys: false }));
+    const error = await failure(resolveProvider('google', configFrom({ googleApiKey: 'server-google' }), {}, { serverKeys: false }));
     expect([error.code, error.subject, error.message, error.hint]).toEqual([
       'missing_api_key',
       'X-Google-API-Key',
@@ -75,7 +66,7 @@ describe('a missing key', () => {
   });
 
   it('for a server client names the variable and the header', async () => {
-    const error = await refusal(resolveProvider('google', configFrom()));
+    const error = await failure(resolveProvider('google', configFrom()));
     expect([error.code, error.subject, error.message, error.hint]).toEqual([
       'missing_api_key',
       'GOOGLE_API_KEY (or GEMINI_API_KEY)',
@@ -95,7 +86,7 @@ describe('a missing key', () => {
   });
 
   it('for a terminal user names the variable, the mock and DEV_MODE, not a header', async () => {
-    const error = await refusal(resolveProvider('fal:fal-ai/flux-kontext/dev', configFrom(), {}, { audience: 'cli' }));
+    const error = await failure(resolveProvider('fal:fal-ai/flux-kontext/dev', configFrom(), {}, { audience: 'cli' }));
     expect([error.code, error.subject, error.message, error.hint]).toEqual([
       'missing_api_key',
       'FAL_KEY',
