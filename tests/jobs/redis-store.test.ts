@@ -6,30 +6,20 @@
  * still read.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { newJobId } from '../../src/jobs/job-id.js';
 import { finished, newRecord, started } from '../../src/jobs/records.js';
 import { setBytes } from '../../src/jobs/redis-bytes.js';
 import { EVENTS_CHANNEL, RedisJobStore } from '../../src/jobs/redis-store.js';
 import type { JobInput, JobRecord, JobResult } from '../../src/jobs/types.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { useRedis } from '../support/redis.js';
 
 const TTL_MS = 60_000;
 const SECRET = 'a-job-key-secret-of-enough-length-0123456789';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
+const redis = useRedis();
 afterEach(async () => {
-  await client.flushall();
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
+  await redis.raw.flushall();
 });
 
 const input = (bytes: Buffer): JobInput => ({
@@ -54,22 +44,22 @@ describe('setBytes', () => {
   it('stores the pieces as one value with its TTL, in its place among the commands sent around it', async () => {
     const pieces = [Buffer.from('head-'), randomBytes(3 * 1024 * 1024 + 17), Buffer.alloc(0), Buffer.from('-tail')];
     // Sent without waiting: the SET before is overwritten, the GET after sees the bytes.
-    const before = client.set('k', 'older value');
-    const written = setBytes(client, 'k', pieces, TTL_MS);
-    const read = client.getBuffer('k');
+    const before = redis.raw.set('k', 'older value');
+    const written = setBytes(redis.raw, 'k', pieces, TTL_MS);
+    const read = redis.raw.getBuffer('k');
     const [, , bytes] = await Promise.all([before, written, read]);
     expect(bytes!.equals(Buffer.concat(pieces))).toBe(true);
-    const ttl = await client.pttl('k');
+    const ttl = await redis.raw.pttl('k');
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(TTL_MS);
     // The connection goes on with ordinary commands.
-    expect(await client.ping()).toBe('PONG');
+    expect(await redis.raw.ping()).toBe('PONG');
   });
 });
 
 describe('RedisJobStore', () => {
   it('gives a worker the record, the cancel mark and the input (keys opened) in one read', async () => {
-    const store = new RedisJobStore(client, TTL_MS, SECRET);
+    const store = new RedisJobStore(redis.raw, TTL_MS, SECRET);
     const image = randomBytes(256 * 1024);
     const record = await queued(store, image);
     const start = await store.start(record.id, true);
@@ -77,16 +67,16 @@ describe('RedisJobStore', () => {
     expect(start.cancelRequested).toBe(false);
     expect(start.input).toEqual(input(image));
     // The provider key is sealed at rest.
-    expect(JSON.stringify(await client.hgetall(`frameforge:job:${record.id}:input`))).not.toContain('gk-store-test-key');
+    expect(JSON.stringify(await redis.raw.hgetall(`frameforge:job:${record.id}:input`))).not.toContain('gk-store-test-key');
     await store.requestCancel(record.id);
     const again = await store.start(record.id, false);
     expect(again).toMatchObject({ record, cancelRequested: true, input: undefined });
   });
 
   it('ends a job once: the first end keeps its result, a later run changes nothing and leaves no bytes behind', async () => {
-    const store = new RedisJobStore(client, TTL_MS, SECRET);
+    const store = new RedisJobStore(redis.raw, TTL_MS, SECRET);
     const record = await queued(store, randomBytes(1024));
-    const events = redis.client();
+    const events = redis.server.client();
     const published: JobRecord[] = [];
     await events.subscribe(EVENTS_CHANNEL);
     events.on('message', (_channel: string, message: string) => published.push(JSON.parse(message) as JobRecord));
@@ -102,11 +92,11 @@ describe('RedisJobStore', () => {
       expect(await store.record(record.id)).toEqual(succeeded);
       expect(await store.result(record.id)).toEqual(first);
       // The input went with the end; only the record and the result's keys are left, all with the TTL.
-      const keys = (await client.keys('*')).sort();
+      const keys = (await redis.raw.keys('*')).sort();
       expect(keys).toEqual(
         [`frameforge:job:${record.id}`, `frameforge:job:${record.id}:result`, `frameforge:job:${record.id}:result:compare`, `frameforge:job:${record.id}:result:data`].sort(),
       );
-      for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(0);
+      for (const key of keys) expect(await redis.raw.pttl(key)).toBeGreaterThan(0);
       await expect.poll(() => published.map((r) => r.status)).toEqual(['running', 'succeeded']);
     } finally {
       events.disconnect();
@@ -114,27 +104,27 @@ describe('RedisJobStore', () => {
   });
 
   it('keeps every variation and its before/after, the first stored once', async () => {
-    const store = new RedisJobStore(client, TTL_MS, SECRET);
+    const store = new RedisJobStore(redis.raw, TTL_MS, SECRET);
     const record = await queued(store, randomBytes(1024));
     const variations = [randomBytes(100), randomBytes(200), randomBytes(300)];
     const compares = [randomBytes(10), randomBytes(20), randomBytes(30)];
     const result = resultOf(variations[0]!, { compare: compares[0]!, variations, variationCompares: compares });
     expect(await store.finish(finished(started(record, Date.now()), 'succeeded', Date.now()), result)).toBe(true);
     expect(await store.result(record.id)).toEqual(result);
-    expect(await client.exists(`frameforge:job:${record.id}:result:var1`)).toBe(0);
+    expect(await redis.raw.exists(`frameforge:job:${record.id}:result:var1`)).toBe(0);
   });
 
   it('reads a job stored by the earlier layout: images and results as fields of hashes', async () => {
-    const store = new RedisJobStore(client, TTL_MS, undefined);
+    const store = new RedisJobStore(redis.raw, TTL_MS, undefined);
     const id = newJobId();
     const record = newRecord(id, { images: [], provider: 'mock' }, Date.now());
     const [image, reference, data, compare, second] = [randomBytes(500), randomBytes(50), randomBytes(400), randomBytes(40), randomBytes(300)];
-    await client.set(`frameforge:job:${id}`, JSON.stringify(record), 'PX', TTL_MS);
-    await client.hset(`frameforge:job:${id}:input`, 'meta', JSON.stringify({ provider: 'mock', names: ['room.jpg', 'sofa.png'] }), 'img0', image, 'img1', reference);
+    await redis.raw.set(`frameforge:job:${id}`, JSON.stringify(record), 'PX', TTL_MS);
+    await redis.raw.hset(`frameforge:job:${id}:input`, 'meta', JSON.stringify({ provider: 'mock', names: ['room.jpg', 'sofa.png'] }), 'img0', image, 'img1', reference);
     const start = await store.start(id, true);
     expect(start.input).toEqual({ provider: 'mock', images: [{ name: 'room.jpg', data: image }, { name: 'sofa.png', data: reference }] });
     const meta = { mimeType: 'image/png', providerId: 'mock', mock: true, count: 2 };
-    await client.hset(`frameforge:job:${id}:result`, 'meta', JSON.stringify(meta), 'data', data, 'compare', compare, 'var1', data, 'var2', second, 'cmp1', compare, 'cmp2', compare);
+    await redis.raw.hset(`frameforge:job:${id}:result`, 'meta', JSON.stringify(meta), 'data', data, 'compare', compare, 'var1', data, 'var2', second, 'cmp1', compare, 'cmp2', compare);
     expect(await store.result(id)).toEqual({
       mimeType: 'image/png',
       providerId: 'mock',
@@ -146,6 +136,6 @@ describe('RedisJobStore', () => {
     });
     // Its end drops the old input hash too.
     expect(await store.finish(finished(record, 'cancelled', Date.now()))).toBe(true);
-    expect(await client.exists(`frameforge:job:${id}:input`)).toBe(0);
+    expect(await redis.raw.exists(`frameforge:job:${id}:input`)).toBe(0);
   });
 });
