@@ -18,11 +18,14 @@
 // CPU of its own (the same one for both servers), the clients on the others
 // (lib/servers.mjs, cpuPinning); parts 3 and 4 unpinned, as a deployment runs.
 // Every loop is bounded.
+// BENCH_ONLY runs some parts alone, to iterate on one: a comma-separated list of
+// health, edit (part 2; BENCH_EDIT_MB=1 or 10 picks one size), throughput
+// (part 3) and burst (part 4), e.g. BENCH_ONLY=edit BENCH_EDIT_MB=1.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import {
-  cpuMsSince, cpuPinning, cpuSnapshot, drive, editRequest, median, noisyJpeg, peakRssMb, percentile, rssMb, setAffinity, startBare, startFrameForge, stop,
+  cpuMsSince, cpuPinning, cpuSnapshot, drive, ioCalls, editRequest, median, noisyJpeg, peakRssMb, percentile, rssMb, setAffinity, startBare, startFrameForge, stop,
 } from './lib/servers.mjs';
 
 // Nine shorter rounds rather than five long ones: a round that a GC cycle or
@@ -43,6 +46,17 @@ const MB = 1024 * 1024;
 // the burst must not peak more than 5% higher. On another machine, measure the
 // old commit and pass its figure in BENCH_BURST_PEAK_BEFORE_MB (0: no verdict).
 const BURST_PEAK_BEFORE_MB = Number(process.env.BENCH_BURST_PEAK_BEFORE_MB ?? 292);
+
+const PARTS = ['health', 'edit', 'throughput', 'burst'];
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+for (const part of ONLY) {
+  if (!PARTS.includes(part)) {
+    console.error(`BENCH_ONLY: unknown part "${part}" (parts: ${PARTS.join(', ')})`);
+    process.exit(2);
+  }
+}
+const runs = (part) => ONLY.length === 0 || ONLY.includes(part);
+const EDIT_SIZES = [[1, 40], [10, 16]].filter(([size]) => !process.env.BENCH_EDIT_MB || String(size) === process.env.BENCH_EDIT_MB);
 
 const verdict = (ok) => (ok ? 'OK' : 'UNDER TARGET');
 const fixed = (values, digits = 2) => values.map((v) => v.toFixed(digits)).join(', ');
@@ -66,7 +80,7 @@ async function load(pool, total, concurrency, options) {
  * request of each round, and every latency.
  */
 async function paired(servers, options, { total, concurrency, rounds = ROUNDS }) {
-  const out = Object.fromEntries(Object.keys(servers).map((name) => [name, { rates: [], cpuUs: [], latencies: [] }]));
+  const out = Object.fromEntries(Object.keys(servers).map((name) => [name, { rates: [], cpuUs: [], reads: [], latencies: [] }]));
   const names = Object.keys(servers);
   for (let round = -1; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
@@ -77,11 +91,14 @@ async function paired(servers, options, { total, concurrency, rounds = ROUNDS })
       // just as an upload starts on it.
       const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
       const c = cpuSnapshot(pid);
+      const io = ioCalls(pid);
       const r = await load(pool, total, concurrency, options);
+      const reads = ioCalls(pid).reads - io.reads;
       await pool.close();
       if (round < 0) continue;
       out[name].rates.push(total / r.seconds);
       out[name].cpuUs.push((cpuMsSince(pid, c) * 1000) / total);
+      out[name].reads.push(reads / total);
       out[name].latencies.push(...r.latencies);
     }
   }
@@ -133,23 +150,25 @@ async function pairedRows(options, spec, report) {
 }
 
 // 1. Health.
-const health = { method: 'GET', path: '/api/health', headers: { origin: 'http://localhost:5173', 'accept-encoding': 'gzip, br' } };
-for (const s of Object.values(servers)) {
-  const pool = new Pool(s.url, { connections: CONNECTIONS, pipelining: 1 });
-  await load(pool, 5000, CONNECTIONS, health); // warm-up (JIT)
-  await pool.close();
+if (runs('health')) {
+  const health = { method: 'GET', path: '/api/health', headers: { origin: 'http://localhost:5173', 'accept-encoding': 'gzip, br' } };
+  for (const s of Object.values(servers)) {
+    const pool = new Pool(s.url, { connections: CONNECTIONS, pipelining: 1 });
+    await load(pool, 5000, CONNECTIONS, health); // warm-up (JIT)
+    await pool.close();
+  }
+  await pairedRows(health, { total: HEALTH_REQUESTS, concurrency: CONNECTIONS }, (h, final, tag) => {
+    const v = (ok) => (final ? verdict(ok) : '(for comparison)');
+    console.log(`GET /api/health${tag}, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, paired rounds:`);
+    console.log(`  bare node:http:   median ${median(h.bare.rates).toFixed(0)} req/s (${fixed(h.bare.rates, 0)}), CPU ${median(h.bare.cpuUs).toFixed(1)} us/req (${fixed(h.bare.cpuUs, 1)})`);
+    console.log(`  frameforge serve: median ${median(h.ff.rates).toFixed(0)} req/s (${fixed(h.ff.rates, 0)}), CPU ${median(h.ff.cpuUs).toFixed(1)} us/req (${fixed(h.ff.cpuUs, 1)})`);
+    console.log(`  throughput serve / bare: ${h.rateRatio.value.toFixed(2)}x (target >= 0.8x) ${v(h.rateRatio.value >= 0.8)}; rounds ${fixed(h.rateRatio.pairs)}`);
+    console.log(`  CPU per request serve / bare: ${h.cpuRatio.value.toFixed(2)}x (target <= 1.25x) ${v(h.cpuRatio.value <= 1.25)}; rounds ${fixed(h.cpuRatio.pairs)} (${spread(h.cpuRatio.pairs)})`);
+  });
 }
-await pairedRows(health, { total: HEALTH_REQUESTS, concurrency: CONNECTIONS }, (h, final, tag) => {
-  const v = (ok) => (final ? verdict(ok) : '(for comparison)');
-  console.log(`GET /api/health${tag}, ${CONNECTIONS} connections, ${ROUNDS} x ${HEALTH_REQUESTS} requests each, paired rounds:`);
-  console.log(`  bare node:http:   median ${median(h.bare.rates).toFixed(0)} req/s (${fixed(h.bare.rates, 0)}), CPU ${median(h.bare.cpuUs).toFixed(1)} us/req (${fixed(h.bare.cpuUs, 1)})`);
-  console.log(`  frameforge serve: median ${median(h.ff.rates).toFixed(0)} req/s (${fixed(h.ff.rates, 0)}), CPU ${median(h.ff.cpuUs).toFixed(1)} us/req (${fixed(h.ff.cpuUs, 1)})`);
-  console.log(`  throughput serve / bare: ${h.rateRatio.value.toFixed(2)}x (target >= 0.8x) ${v(h.rateRatio.value >= 0.8)}; rounds ${fixed(h.rateRatio.pairs)}`);
-  console.log(`  CPU per request serve / bare: ${h.cpuRatio.value.toFixed(2)}x (target <= 1.25x) ${v(h.cpuRatio.value <= 1.25)}; rounds ${fixed(h.cpuRatio.pairs)} (${spread(h.cpuRatio.pairs)})`);
-});
 
 // 2. Upload CPU against the bare busboy echo.
-for (const [size, total] of [[1, 40], [10, 16]]) {
+for (const [size, total] of runs('edit') ? EDIT_SIZES : []) {
   // Just under 10 MB for the large one: the server's limit is 10 MB a file.
   const { image, width, height } = await noisyJpeg(size === 10 ? 9.8 * MB : size * MB);
   const edit = editRequest(image);
@@ -163,13 +182,14 @@ for (const [size, total] of [[1, 40], [10, 16]]) {
     console.log(`POST /api/edit${tag}, mock, ${(image.length / MB).toFixed(2)} MB JPEG (${width}x${height}), ${UPLOAD_CLIENTS} clients, ${ROUNDS} x ${total} edits each, paired rounds with the busboy echo:`);
     console.log(`  bare busboy echo: median ${median(e.bare.rates).toFixed(1)} req/s, p50 ${percentile(e.bare.latencies, 50).toFixed(0)} ms, CPU ${median(e.bare.cpuUs).toFixed(0)} us/req (${fixed(e.bare.cpuUs, 0)})`);
     console.log(`  frameforge serve: median ${median(e.ff.rates).toFixed(1)} edits/s, p50 ${percentile(e.ff.latencies, 50).toFixed(0)} ms, CPU ${median(e.ff.cpuUs).toFixed(0)} us/req (${fixed(e.ff.cpuUs, 0)})`);
+    console.log(`  read calls per request (the pieces an upload came in): bare ${fixed(e.bare.reads, 0)}; serve ${fixed(e.ff.reads, 0)}`);
     console.log(`  CPU per request serve / bare (${size} MB): ${e.cpuRatio.value.toFixed(2)}x (target <= 1.3x) ${v(e.cpuRatio.value <= 1.3)}; rounds ${fixed(e.cpuRatio.pairs)} (${spread(e.cpuRatio.pairs)})`);
   });
 }
 await stop(bare.child);
 
 // 3. Edits with the mock provider and a ~2 MB JPEG, 16 clients.
-{
+if (runs('throughput')) {
   const { image, width, height } = await noisyJpeg(2 * MB);
   const edit = editRequest(image);
   const pool = new Pool(ffUrl, { connections: EDIT_CLIENTS, pipelining: 1 });
@@ -184,7 +204,7 @@ await stop(ff.child);
 
 // 4. Memory after a burst of 50 concurrent 10 MB edits, on a fresh server with the
 // default admission settings (the refused ones, if any, are counted).
-{
+if (runs('burst')) {
   const { image } = await noisyJpeg(9.8 * MB);
   const edit = editRequest(image);
   const fresh = startFrameForge();

@@ -80,12 +80,21 @@ export function startProcess(args, env = {}) {
   return { child, url, started };
 }
 
+/**
+ * BENCH_SERVE_NODE_OPTIONS / BENCH_BARE_NODE_OPTIONS: NODE_OPTIONS for the
+ * FrameForge or the bare server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`,
+ * to profile one side of the paired rows).
+ */
+function nodeOptions(variable) {
+  return process.env[variable] ? { NODE_OPTIONS: process.env[variable] } : {};
+}
+
 export function startBare(env = {}) {
-  return startProcess(['-e', BARE_SERVER], env);
+  return startProcess(['-e', BARE_SERVER], { ...nodeOptions('BENCH_BARE_NODE_OPTIONS'), ...env });
 }
 
 export function startFrameForge(env = {}) {
-  return startProcess([BIN, 'serve', '--port', '0'], { ...FF_ENV, ...env });
+  return startProcess([BIN, 'serve', '--port', '0'], { ...FF_ENV, ...nodeOptions('BENCH_SERVE_NODE_OPTIONS'), ...env });
 }
 
 export async function stop(child) {
@@ -167,6 +176,18 @@ export function cpuMsSince(pid, before) {
   const fine = ns / 1e6;
   // Each tick reading is truncated to 10 ms, so the two may differ by up to 10 ms (plus the moments between the reads).
   return Math.abs(fine - ticks) <= 15 ? fine : ticks;
+}
+
+/**
+ * The read and write system calls a process has made so far (/proc/<pid>/io:
+ * syscr, syscw). Read calls per request show how many pieces a server got an
+ * upload in: each is a 'data' event through busboy and the server's own code,
+ * so per-chunk costs scale with it, and it follows the timing of client and
+ * server rather than the code.
+ */
+export function ioCalls(pid) {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { reads: Number(/syscr:\s+(\d+)/.exec(io)[1]), writes: Number(/syscw:\s+(\d+)/.exec(io)[1]) };
 }
 
 function statusKb(pid, field) {
