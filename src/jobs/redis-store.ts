@@ -21,8 +21,8 @@
  *
  * Round trips are what a job's latency is made of, so each step of a job is
  * one: submit writes everything in one pipeline; a worker reads what it needs
- * to begin in one; and the end (result, record, input dropped, announcement)
- * is one script.
+ * to begin and marks the job running in one script; and the end (result,
+ * record, input dropped, announcement) is one script.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -84,6 +84,47 @@ redis.call('PUBLISH', ARGV[6], ARGV[1])
 return 1`;
 
 /**
+ * A worker's start, in one step: the record and the cancel mark are read;
+ * with a start time (ARGV[1], '' for none) a record that has neither ended
+ * nor expired is marked running and published, as records.ts's `started`
+ * would make it: status, started_at and attempts + 1 changed in place, every
+ * other byte as the record was written (so its fields keep their order);
+ * with ARGV[3] = '1' the input's meta hash is read too (its first image is
+ * read beside the script, by a plain GET: through Lua, a megabyte is copied
+ * twice more).
+ * The three fields come before any field a client chose (records.ts's
+ * newRecord), and a quote inside a JSON string is always escaped, so the
+ * first match of each is the field itself; a record of another shape is left
+ * alone (marked = 0), and the worker marks it with markRunning instead.
+ *
+ * KEYS: record, cancel mark, input hash.
+ * ARGV: started_at (ISO) or '', channel, '1' to read the input.
+ * Returns: {record JSON or false, cancel 0/1, marked 0/1, input hash as a flat list}.
+ */
+const START = `
+local raw = redis.call('GET', KEYS[1])
+local cancel = redis.call('EXISTS', KEYS[2])
+local marked = 0
+if raw and ARGV[1] ~= '' then
+  local status = cjson.decode(raw).status
+  if status == 'queued' or status == 'running' then
+    local running, a, b, c = raw
+    running, a = string.gsub(running, '"status":"%a+"', '"status":"running"', 1)
+    running, b = string.gsub(running, '"started_at":[^,}]*', function() return '"started_at":"' .. ARGV[1] .. '"' end, 1)
+    running, c = string.gsub(running, '"attempts":(%d+)', function(n) return '"attempts":' .. (tonumber(n) + 1) end, 1)
+    if a == 1 and b == 1 and c == 1 then
+      raw = running
+      redis.call('SET', KEYS[1], raw, 'KEEPTTL')
+      redis.call('PUBLISH', ARGV[2], raw)
+      marked = 1
+    end
+  end
+end
+local hash = {}
+if ARGV[3] == '1' then hash = redis.call('HGETALL', KEYS[3]) end
+return {raw, cancel, marked, hash}`;
+
+/**
  * A job's input without its bytes: every JobInput field but `images` (names
  * here, bytes in their own keys) and `keys` (sealed). Spread from the input rather
  * than listed field by field, so a field added to JobInput is carried without
@@ -102,6 +143,8 @@ export interface JobStart {
   record: JobRecord | undefined;
   /** A cancel was asked for before this worker listened for one. */
   cancelRequested: boolean;
+  /** `record` is the job marked running (asked for with a start time); false: the worker marks it. */
+  running: boolean;
   /** Undefined when not asked for, or gone (expired). */
   input: JobInput | undefined;
 }
@@ -144,19 +187,26 @@ export class RedisJobStore {
     return raw ? (JSON.parse(raw) as JobRecord) : undefined;
   }
 
-  /** The record, the cancel mark and (with `withInput`) the input, in one round trip. */
-  async start(id: string, withInput: boolean): Promise<JobStart> {
-    const reads = this.redis.pipeline().get(recordKey(id)).exists(cancelKey(id));
-    if (withInput) reads.hgetallBuffer(inputKey(id)).getBuffer(imageKey(id, 0));
-    const replies = await reads.exec();
-    const [recordRaw, cancel, hash, first] = (replies ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    }) as [string | null, number, Record<string, Buffer> | undefined, Buffer | null | undefined];
+  /**
+   * The record, the cancel mark and (with `withInput`) the input, in one round
+   * trip; with `startedAt`, the job is marked running in the same step (START).
+   */
+  async start(id: string, withInput: boolean, startedAt?: number): Promise<JobStart> {
+    const keys = [recordKey(id), cancelKey(id), inputKey(id)];
+    const at = startedAt === undefined ? '' : new Date(startedAt).toISOString();
+    // Sent together, without waiting between them: one round trip.
+    const [reply, first] = await Promise.all([
+      this.redis.callBuffer('EVAL', START, keys.length, ...keys, at, EVENTS_CHANNEL, withInput ? '1' : '0') as Promise<[Buffer | null, number, number, Buffer[]]>,
+      withInput ? this.redis.getBuffer(imageKey(id, 0)) : null,
+    ]);
+    const [recordRaw, cancel, marked, flat] = reply;
+    const hash: Record<string, Buffer> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!.toString('utf8')] = flat[i + 1]!;
     return {
-      record: recordRaw ? (JSON.parse(recordRaw) as JobRecord) : undefined,
+      record: recordRaw ? (JSON.parse(recordRaw.toString('utf8')) as JobRecord) : undefined,
       cancelRequested: cancel === 1,
-      input: withInput && hash ? await this.inputFrom(id, hash, first ?? null) : undefined,
+      running: marked === 1,
+      input: withInput && hash.meta ? await this.inputFrom(id, hash, first) : undefined,
     };
   }
 

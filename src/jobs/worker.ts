@@ -112,7 +112,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     try {
       // A job this process queued brings its input in memory (handoff.ts); any other is read from Redis.
       const handed = options.handoff?.takeInput(id);
-      const { record, cancelRequested, input: stored } = await store.start(id, !handed && !limited);
+      // Without provider quotas the job is marked running in the same step; with them, only once its quota has room.
+      const { record, cancelRequested, running: marked, input: stored } = await store.start(id, !handed && !limited, limited ? undefined : Date.now());
       // Expired, cancelled while queued, or already ended by a worker that died before telling BullMQ.
       if (!record || TERMINAL_STATUSES.has(record.status)) return;
       if (cancelRequested) controller.abort(new DOMException('The job was cancelled.', 'AbortError'));
@@ -124,8 +125,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       // With provider quotas the input is read only once the job may run, not at each hold-back.
       const input = handed ?? (limited ? await store.input(id) : stored);
-      let current = started(record, Date.now());
-      await store.markRunning(current);
+      let current = marked ? record : started(record, Date.now());
+      if (!marked) await store.markRunning(current);
       let result: JobResult | undefined;
       try {
         if (!input) throw new FrameForgeError('not_found', 'The job\'s input expired before it ran.', { hint: 'Raise JOB_TTL_SECONDS or add workers.' });

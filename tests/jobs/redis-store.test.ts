@@ -73,6 +73,51 @@ describe('RedisJobStore', () => {
     expect(again).toMatchObject({ record, cancelRequested: true, input: undefined });
   });
 
+  it('marks a job running in the same step, written as records.ts\'s started() writes it, and announces it', async () => {
+    const store = new RedisJobStore(redis.raw, TTL_MS, SECRET);
+    const events = redis.server.client();
+    const published: string[] = [];
+    await events.subscribe(EVENTS_CHANNEL);
+    events.on('message', (_channel: string, message: string) => published.push(message));
+    try {
+      const now = Date.now();
+      // Every shape a record can have when a worker takes it: new; with the optional fields, whose
+      // values a client chose (quotes and the field names themselves inside them); taken up again.
+      const plain = await queued(store, randomBytes(64));
+      const full = newRecord(newJobId(), {
+        images: [],
+        provider: 'mock',
+        variations: 3,
+        owner: 'tok-"status":"x","attempts":9',
+        webhookUrl: 'https://hooks.example/"started_at":1,}?attempts=7',
+      }, now);
+      await store.create(full, input(randomBytes(64)));
+      const again = { ...started(await queued(store, randomBytes(64)), now - 60_000) };
+      await redis.raw.set(`frameforge:job:${again.id}`, JSON.stringify(again), 'PX', TTL_MS);
+      for (const record of [plain, full, again]) {
+        const start = await store.start(record.id, true, now);
+        const expected = started(record, now);
+        expect(start).toMatchObject({ record: expected, running: true, cancelRequested: false });
+        expect(start.input?.images[0]?.data.length).toBe(64);
+        // Byte for byte: the fields in their order, nothing else touched.
+        expect(await redis.raw.get(`frameforge:job:${record.id}`)).toBe(JSON.stringify(expected));
+        expect(await redis.raw.pttl(`frameforge:job:${record.id}`)).toBeGreaterThan(0);
+      }
+      await expect.poll(() => published).toEqual([plain, full, again].map((record) => JSON.stringify(started(record, now))));
+
+      // An ended job is left as it is; without a start time nothing is written.
+      const ended = finished(started(plain, now), 'cancelled', now);
+      await redis.raw.set(`frameforge:job:${plain.id}`, JSON.stringify(ended), 'PX', TTL_MS);
+      expect(await store.start(plain.id, false, now)).toMatchObject({ record: ended, running: false });
+      const waiting = await queued(store, randomBytes(64));
+      expect(await store.start(waiting.id, false)).toMatchObject({ record: waiting, running: false });
+      expect(await store.record(waiting.id)).toEqual(waiting);
+      expect(await store.start(newJobId(), true, now)).toEqual({ record: undefined, running: false, cancelRequested: false, input: undefined });
+    } finally {
+      events.disconnect();
+    }
+  });
+
   it('ends a job once: the first end keeps its result, a later run changes nothing and leaves no bytes behind', async () => {
     const store = new RedisJobStore(redis.raw, TTL_MS, SECRET);
     const record = await queued(store, randomBytes(1024));
