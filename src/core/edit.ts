@@ -9,9 +9,9 @@ import type { Config } from './config.js';
 import { FrameForgeError, isAbortError, toFrameForgeError } from './errors.js';
 import {
   defaultOutputFormat,
-  encodeOutput,
+  encodeOutputOf,
   firstFrameWarning,
-  inspectImage,
+  inspectInput,
   prepareForProvider,
   type InspectedImage,
   type OutputFormat,
@@ -19,15 +19,22 @@ import {
 import { resolveTier, uprightSize } from './output-size.js';
 import { withRetry, type RetryInfo } from './retry.js';
 import { makeCompare } from './staging/compare.js';
-import { addDisclosure, disclosureParts } from './staging/disclosure.js';
+import { addDisclosure, disclosureParts, disclosurePieces } from './staging/disclosure.js';
 import { addLabel, type LabelOptions } from './staging/label.js';
 import { priceFor } from './staging/prices.js';
 import type { ResolvedProvider } from '../providers/registry.js';
 import type { EditOptions, EditResult, ProviderImage } from '../providers/types.js';
 import { cacheKey, resultCache, sha256 } from './cache/result-cache.js';
+import { withPieces, type MaybePieces } from './image-pieces.js';
 
 export interface ImageInput {
   readonly data: Buffer;
+  /**
+   * The same bytes as the pieces an upload came in (image-pieces.ts: `data`
+   * then joins them on first read). An upright JPEG is checked, stripped
+   * and answered by the mock on its pieces, never joined.
+   */
+  readonly pieces?: readonly Buffer[];
   /** Shown in errors: the path as the user gave it, or the upload's file name. */
   readonly name: string;
 }
@@ -117,7 +124,7 @@ export function effectivePrompt(prompt: string | undefined, config: Config): str
 /** Reads headers of every image and refuses bad ones, before any provider is called. */
 export async function inspectAll(job: EditJob, config: Config): Promise<InspectedImage[]> {
   const inputs = [job.image, ...(job.references ?? [])];
-  return Promise.all(inputs.map((input) => inspectImage(input.data, input.name, config.maxInputPixels)));
+  return Promise.all(inputs.map((input) => inspectInput(input, config.maxInputPixels)));
 }
 
 /** The size tier to ask for and the framing to keep, from the input as the user gave it (before any scaling). */
@@ -146,10 +153,13 @@ interface PlannedCall {
   readonly key?: string;
 }
 
+/** One image a call gave, in pieces when the provider answered so (the mock, with an upload's pieces). */
+type ResultImage = MaybePieces & { readonly mimeType: string };
+
 /** What one call gave: its images (at most `count`), and whether the cache answered it. */
 interface CallResult {
   readonly result: EditResult;
-  readonly images: readonly { data: Buffer; mimeType: string }[];
+  readonly images: readonly ResultImage[];
   readonly attempts: number;
   readonly hit: boolean;
 }
@@ -233,7 +243,8 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
       }
       throw toFrameForgeError(error);
     }
-    const images = (result.images ?? [{ data: result.data, mimeType: result.mimeType }]).slice(0, call.count);
+    const only = result.pieces ? withPieces({ mimeType: result.mimeType }, result.pieces) : { data: result.data, mimeType: result.mimeType };
+    const images = (result.images ?? [only]).slice(0, call.count);
     if (cache && call.key && !result.mock) {
       const { model, text, warnings } = result;
       await cache
@@ -247,7 +258,7 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   // a call that brings back fewer than it asked for (a model that ignores num_images, a blocked
   // image) leaves the rest to the next round. Every call brings at least one image or throws.
   const calls: CallResult[] = [];
-  const images: { data: Buffer; mimeType: string }[] = [];
+  const images: ResultImage[] = [];
   let nextCall = 0;
   let paidImages = 0;
   while (images.length < variations) {
@@ -284,11 +295,14 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   let mimeType = '';
   const outputs: EditOutput[] = await Promise.all(
     images.map(async (image) => {
-      const output = await encodeOutput(image.data, format, provider.id);
+      const output = await encodeOutputOf(image, format, provider.id);
       mimeType = output.mimeType;
-      const labelled = job.label ? await addLabel(output.data, format, job.label) : output.data;
-      const compared = job.compare ? await makeCompare(job.image.data, labelled) : undefined;
-      const chunks = job.disclosure === false ? [labelled] : disclosureParts(labelled, format, disclosure);
+      const labelled: MaybePieces = job.label ? { data: await addLabel(output.data, format, job.label) } : output;
+      const compared = job.compare ? await makeCompare(job.image.data, labelled.data) : undefined;
+      // In pieces as far as they go: an upload the mock answered is written out as it came in.
+      const chunks = labelled.pieces
+        ? job.disclosure === false ? [...labelled.pieces] : disclosurePieces(labelled.pieces, format, disclosure)
+        : job.disclosure === false ? [labelled.data] : disclosureParts(labelled.data, format, disclosure);
       let data: Buffer | undefined;
       return {
         get data() {

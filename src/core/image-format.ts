@@ -57,8 +57,16 @@ export function findTruncation(bytes: Uint8Array, format: ImageFormat): string |
 }
 
 function jpegTruncation(bytes: Uint8Array): string | undefined {
-  // Walk the marker segments to the first scan; entropy-coded data cannot contain
-  // FF D9 (an FF in it is stuffed as FF 00), so the last EOI must come after it.
+  const scanStart = jpegScanStart(bytes);
+  if (typeof scanStart === 'string') return scanStart;
+  return jpegEndsAfter(bytes, scanStart, 0) ? undefined : 'it ends before its end-of-image marker';
+}
+
+/**
+ * Where a JPEG's first scan's data starts (just after its SOS segment), from
+ * walking its marker segments; or why the header is broken or cut short.
+ */
+export function jpegScanStart(bytes: Uint8Array): number | string {
   let i = 2;
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) return 'its marker structure is broken';
@@ -69,16 +77,23 @@ function jpegTruncation(bytes: Uint8Array): string | undefined {
     }
     if (marker === 0xd9) return 'it ends before any image data';
     const length = (bytes[i + 2]! << 8) | bytes[i + 3]!;
-    if (marker === 0xda) {
-      const scanStart = i + 2 + length;
-      for (let j = bytes.length - 2; j >= scanStart; j--) {
-        if (bytes[j] === 0xff && bytes[j + 1] === 0xd9) return undefined;
-      }
-      return 'it ends before its end-of-image marker';
-    }
+    if (marker === 0xda) return i + 2 + length;
     i += 2 + length;
   }
   return 'it ends inside its headers';
+}
+
+/**
+ * Whether `bytes` (the end of a JPEG, starting at offset `at` of the file) hold
+ * an end-of-image marker at or after the file's offset `scanStart`. Entropy-coded
+ * data cannot contain FF D9 (an FF in it is stuffed as FF 00), so the last EOI
+ * must come after the scan's start.
+ */
+export function jpegEndsAfter(bytes: Uint8Array, scanStart: number, at: number): boolean {
+  for (let j = bytes.length - 2; j >= Math.max(0, scanStart - at); j--) {
+    if (bytes[j] === 0xff && bytes[j + 1] === 0xd9) return true;
+  }
+  return false;
 }
 
 function pngTruncation(bytes: Uint8Array): string | undefined {

@@ -10,7 +10,9 @@
  */
 import { FrameForgeError } from './errors.js';
 import { findTruncation, MIME_TYPES, sniffFormat, type ImageFormat } from './image-format.js';
+import { withPieces, type MaybePieces } from './image-pieces.js';
 import { uprightJpegSize } from './jpeg-header.js';
+import { jpegEndsInLastPiece, jpegHead, stripJpegPieces } from './jpeg-pieces.js';
 import { stripMetadata } from './metadata-strip.js';
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
@@ -24,6 +26,8 @@ export interface InspectedImage {
   /** What the user calls it: the path as given, or the upload's file name. */
   readonly name: string;
   readonly data: Buffer;
+  /** The same bytes as the pieces an upload came in (image-pieces.ts), when it was read that way. */
+  readonly pieces?: readonly Buffer[];
   readonly format: ImageFormat;
   /** As stored, before EXIF orientation is applied. */
   readonly width: number;
@@ -37,6 +41,8 @@ export interface InspectedImage {
 
 export interface PreparedImage {
   readonly data: Buffer;
+  /** The same bytes in pieces (image-pieces.ts), when the input was in pieces and passed through. */
+  readonly pieces?: readonly Buffer[];
   readonly mimeType: string;
   readonly name: string;
   readonly width: number;
@@ -81,6 +87,26 @@ async function readHeader(data: Buffer, name: string, format: ImageFormat): Prom
       ...(format === 'heic' ? { hint: 'This build of the image library may not decode HEVC-coded HEIC; convert it to JPEG first.' } : {}),
     });
   }
+}
+
+/**
+ * inspectImage of an image that may be in pieces (an upload): an upright JPEG
+ * whose header the leading piece holds and whose end-of-image marker the last
+ * one does is checked on those and stays in pieces (no copy of the upload);
+ * anything else, or anything refused, goes through inspectImage on the joined
+ * bytes, with its checks and its errors.
+ */
+export async function inspectInput(input: MaybePieces & { readonly name: string }, maxPixels: number): Promise<InspectedImage> {
+  const { pieces } = input;
+  if (pieces && pieces.length > 1) {
+    const header = jpegHead(pieces);
+    const size = header && jpegEndsInLastPiece(pieces, header.scanStart) ? uprightJpegSize(header.head) : undefined;
+    if (size && size.width > 0 && size.height > 0 && size.width * size.height <= maxPixels) {
+      const facts = { name: input.name, format: 'jpeg' as const, width: size.width, height: size.height, orientation: 1, hasAlpha: false, pages: 1 };
+      return withPieces(facts, pieces);
+    }
+  }
+  return inspectImage(input.data, input.name, maxPixels);
 }
 
 export async function inspectImage(data: Buffer, name: string, maxPixels: number): Promise<InspectedImage> {
@@ -146,6 +172,10 @@ export async function prepareForProvider(
   // An animated WebP would go to the provider whole; decoding keeps the first frame only (sharp reads page 0).
   const firstFrameOnly = image.pages > 1;
   if (!rotate && !resize && !convert && !firstFrameOnly) {
+    const pieces = image.pieces && image.format === 'jpeg' ? stripJpegPieces(image.pieces) : undefined;
+    if (pieces) {
+      return withPieces({ mimeType: MIME_TYPES.jpeg, name: image.name, width: image.width, height: image.height, reencoded: false }, pieces);
+    }
     return {
       data: stripMetadata(image.data, image.format),
       mimeType: MIME_TYPES[image.format],
@@ -200,6 +230,20 @@ export async function encodeOutput(
       cause: error,
     });
   }
+}
+
+/**
+ * encodeOutput of an image that may be in pieces: a JPEG wanted as JPEG is
+ * stripped on its pieces and stays in them; anything else as encodeOutput.
+ */
+export async function encodeOutputOf(
+  image: MaybePieces,
+  format: OutputFormat,
+  providerName: string,
+): Promise<MaybePieces & { mimeType: string }> {
+  const pieces = image.pieces && format === 'jpeg' ? stripJpegPieces(image.pieces) : undefined;
+  if (pieces) return withPieces({ mimeType: MIME_TYPES.jpeg }, pieces);
+  return encodeOutput(image.data, format, providerName);
 }
 
 /** Output format for a path's extension, if it names one. */

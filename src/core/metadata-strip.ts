@@ -31,7 +31,20 @@ const COM = 0xfe;
 const SOS = 0xda;
 
 function stripJpeg(bytes: Buffer): Buffer {
-  const kept: Buffer[] = [bytes.subarray(0, 2)];
+  const kept = jpegKeptSegments(bytes);
+  if (!kept) return bytes;
+  return Buffer.concat([...kept.segments, bytes.subarray(kept.rest)]);
+}
+
+/**
+ * What stripping keeps of a JPEG's header: the segments before the first scan
+ * that stay (views of `bytes`) and the offset from which everything is kept as
+ * it is (the first scan on); undefined when nothing would be dropped. Only the
+ * header is read, so `bytes` may be just the file's leading bytes through its
+ * first SOS segment (jpeg-pieces.ts).
+ */
+export function jpegKeptSegments(bytes: Buffer): { segments: Buffer[]; rest: number } | undefined {
+  const segments: Buffer[] = [bytes.subarray(0, 2)];
   let i = 2;
   let dropped = false;
   while (i + 4 <= bytes.length) {
@@ -50,13 +63,11 @@ function stripJpeg(bytes: Buffer): Buffer {
       marker === APP0 ||
       marker === APP14 ||
       (marker === APP2 && bytes.toString('latin1', i + 4, i + 16) === 'ICC_PROFILE\0');
-    if (keep) kept.push(bytes.subarray(i, end));
+    if (keep) segments.push(bytes.subarray(i, end));
     else dropped = true;
     i = end;
   }
-  if (!dropped) return bytes;
-  kept.push(bytes.subarray(i));
-  return Buffer.concat(kept);
+  return dropped ? { segments, rest: i } : undefined;
 }
 
 /** Chunks a decoder may need. Everything else (eXIf, tEXt, zTXt, iTXt, tIME, private chunks) goes. */

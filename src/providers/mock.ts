@@ -5,6 +5,7 @@
  * Every result is marked `mock: true`; the CLI and the server pass that mark on.
  */
 import type { EditContext, EditRequest, EditResult, Provider } from './types.js';
+import { withPieces } from '../core/image-pieces.js';
 import { sleep } from '../core/sleep.js';
 
 export interface MockProviderOptions {
@@ -27,7 +28,9 @@ export function createMockProvider(options: MockProviderOptions = {}): Provider 
       if (request.options.aspectRatio && request.options.aspectRatio !== 'auto') {
         warnings.push(`The mock provider ignores aspect ratio ${request.options.aspectRatio}.`);
       }
-      return { data: first.data, mimeType: first.mimeType, warnings, model: 'mock', mock: true, attempts: 1 };
+      const result = { mimeType: first.mimeType, warnings, model: 'mock', mock: true, attempts: 1 };
+      // An upload's pieces go back as they are: reading `data` would copy them into one buffer.
+      return first.pieces ? withPieces(result, first.pieces) : { ...result, data: first.data };
     },
   };
 }

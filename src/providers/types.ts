@@ -11,6 +11,8 @@ import type { SizeRequest, SizeTier } from '../core/output-size.js';
 /** An image ready to leave the machine: upright, metadata stripped, within the provider's limits. */
 export interface ProviderImage {
   readonly data: Buffer;
+  /** The same bytes as the pieces an upload came in (core/image-pieces.ts), when it passed through unchanged. */
+  readonly pieces?: readonly Buffer[];
   /** `image/jpeg`, `image/png` or `image/webp`. */
   readonly mimeType: string;
   /** A display name for logs and for providers that want a file name (never a full path). */
@@ -72,6 +74,8 @@ export interface EditContext {
 
 export interface EditResult {
   readonly data: Buffer;
+  /** The same bytes in pieces (core/image-pieces.ts): the mock answers its input's pieces as they are. */
+  readonly pieces?: readonly Buffer[];
   readonly mimeType: string;
   /** Options the model could not honour, and anything else the user should know. */
   readonly warnings: string[];

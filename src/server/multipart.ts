@@ -7,17 +7,18 @@
  * `minBytesPerSecond` over a window of `rateWindowMs`, is rejected with 408:
  * a trickling client would otherwise hold its edit slot (and its memory)
  * for the whole route deadline.
- * Files are kept as Buffers: the core checks them by their bytes, not by
- * the name or type the client declared. With a Content-Length (browsers and
- * every HTTP client send one with a form), the files' bytes are written as
- * they arrive into one buffer the size of the body (upload-arena.ts), not
- * gathered in chunks and copied together at the end: a copy of every upload
- * and its garbage were most of what an edit cost beyond a bare server (issue 15).
+ * Files are kept as bytes: the core checks them by their bytes, not by the
+ * name or type the client declared. Each file is the chunks busboy handed
+ * over (views of the socket's reads), kept as they are (`pieces`; `data`
+ * joins them on first read, core/image-pieces.ts): the core's pass-through
+ * path of an upright JPEG and the mock answer them without ever copying the
+ * upload. Copying every upload into one buffer, and the collections its
+ * buffers caused, were most of what an edit cost beyond a bare server (issue 15).
  */
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { FrameForgeError } from '../core/errors.js';
-import { UploadArena } from './upload-arena.js';
+import { withPieces } from '../core/image-pieces.js';
 
 const MB = 1024 * 1024;
 
@@ -43,7 +44,10 @@ export interface UploadedFile {
   field: string;
   /** The client's file name, cleaned for messages. */
   name: string;
-  data: Buffer;
+  /** The file's bytes (joined from `pieces` on first read). */
+  readonly data: Buffer;
+  /** The same bytes as the chunks they arrived in (not enumerable: core/image-pieces.ts). */
+  readonly pieces: readonly Buffer[];
 }
 
 export interface MultipartForm {
@@ -95,8 +99,6 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     let parser: busboy.Busboy;
     let idle: NodeJS.Timeout | undefined;
     let rateCheck: NodeJS.Timeout | undefined;
-    // Made at the first file's first bytes: a form refused before then allocates nothing.
-    let arena: UploadArena | undefined;
 
     const finish = (error?: FrameForgeError) => {
       if (settled) return;
@@ -112,20 +114,23 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         req.pause();
         reject(error);
       } else {
-        arena?.seal();
         resolve({ files, fields });
       }
     };
-    // One timer for the whole upload, pushed back as data arrives (refresh() reuses it:
-    // a new timer per chunk was 16 timers a megabyte, and their garbage).
-    const armIdle = () => {
-      if (idle) idle.refresh();
-      else idle = setTimeout(() => finish(new FrameForgeError('request_timeout', `The upload stalled: no data for ${options.idleMs / 1000} s.`)), options.idleMs);
+    // One timer for the whole upload. A chunk only notes when it came; the timer, when it
+    // fires, waits on for whatever is left of `idleMs` since the last chunk, and fails
+    // the upload when the whole of it has passed. Pushing the timer back on every
+    // chunk (refresh()) re-queued it in the timer list 16 times a megabyte.
+    let lastData = performance.now();
+    const checkIdle = () => {
+      const quiet = performance.now() - lastData;
+      if (quiet >= options.idleMs) finish(new FrameForgeError('request_timeout', `The upload stalled: no data for ${options.idleMs / 1000} s.`));
+      else idle = setTimeout(checkIdle, options.idleMs - quiet);
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
+      lastData = performance.now();
       if (received > limits.requestSize) finish(tooLarge(received, limits.requestSize));
-      else armIdle();
     };
     const onClose = () => {
       if (!req.complete) finish(new FrameForgeError('cancelled', 'The client closed the connection during the upload.'));
@@ -165,13 +170,13 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         );
         return;
       }
-      // The body holds every file, so a body-sized arena holds them all; without a declared length, one that grows.
-      arena ??= new UploadArena(Number.isFinite(declared) && declared > 0 ? declared : 0);
-      const file = arena.begin();
+      // Kept as busboy hands them over: views of the socket's reads (copies only where a chunk
+      // straddled a boundary search), so nothing else holds on to them.
+      const chunks: Buffer[] = [];
       // A cut-off part errors its stream; the parser's own error (below) already answers for it.
       stream.on('error', () => {});
       stream.on('data', (chunk: Buffer) => {
-        if (!settled) file.write(chunk);
+        if (!settled) chunks.push(chunk);
       });
       stream.on('limit', () =>
         finish(
@@ -182,7 +187,7 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
         ),
       );
       stream.on('end', () => {
-        if (!settled) files.push({ field, name, data: file.end() });
+        if (!settled) files.push(withPieces({ field, name }, chunks));
       });
     });
     parser.on('field', (field, value, info) => {
@@ -206,7 +211,7 @@ export function readMultipart(req: IncomingMessage, options: ReadMultipartOption
     req.on('data', onData);
     req.on('close', onClose);
     req.on('error', onClose);
-    armIdle();
+    idle = setTimeout(checkIdle, options.idleMs);
     const minRate = options.minBytesPerSecond ?? 0;
     const windowMs = options.rateWindowMs ?? 30_000;
     if (minRate > 0) {

@@ -18,7 +18,7 @@
  */
 import { VERSION } from '../../version.js';
 import type { OutputFormat } from '../images.js';
-import { embedXmp, embedXmpParts } from './xmp-embed.js';
+import { embedXmp, embedXmpParts, embedXmpPieces } from './xmp-embed.js';
 
 export const DIGITAL_SOURCE_TYPE = 'http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia';
 export const DISCLOSURE_DESCRIPTION = 'Virtually staged';
@@ -63,4 +63,9 @@ export function addDisclosure(data: Buffer, format: OutputFormat, disclosure: Di
 /** addDisclosure's result as pieces (embedXmpParts): the same bytes, without copying the image. */
 export function disclosureParts(data: Buffer, format: OutputFormat, disclosure: Disclosure): Buffer[] {
   return embedXmpParts(data, format, disclosurePacket(disclosure));
+}
+
+/** disclosureParts of an image held in pieces (an upload the mock answered): nothing of the image is copied. */
+export function disclosurePieces(pieces: readonly Buffer[], format: OutputFormat, disclosure: Disclosure): Buffer[] {
+  return embedXmpPieces(pieces, format, disclosurePacket(disclosure));
 }

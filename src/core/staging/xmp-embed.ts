@@ -11,6 +11,7 @@
  *   https://developers.google.com/speed/webp/docs/riff_container); a simple
  *   (VP8/VP8L-only) file gets a VP8X header first.
  */
+import { headOf, joinPieces, piecesFrom } from '../image-pieces.js';
 import type { OutputFormat } from '../images.js';
 
 export function embedXmp(bytes: Buffer, format: OutputFormat, packet: string): Buffer {
@@ -35,19 +36,38 @@ export function embedXmpParts(bytes: Buffer, format: OutputFormat, packet: strin
   }
 }
 
+/**
+ * embedXmpParts of a file held in pieces (an upload the mock answered): for a
+ * JPEG, the leading bytes up to the new segment, the segment, and the pieces
+ * from there on as they are; other formats are joined first.
+ */
+export function embedXmpPieces(pieces: readonly Buffer[], format: OutputFormat, packet: string): Buffer[] {
+  if (format !== 'jpeg') return embedXmpParts(joinPieces(pieces), format, packet);
+  const at = jpegXmpOffset(headOf(pieces, 6));
+  return [headOf(pieces, at).subarray(0, at), jpegXmpSegment(Buffer.from(packet, 'utf8')), ...piecesFrom(pieces, at)];
+}
+
 const JPEG_XMP_NAMESPACE = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1');
 /** A segment's length field counts itself (2) and must fit 16 bits. */
 const JPEG_SEGMENT_MAX = 0xffff - 2;
 
 function embedJpeg(bytes: Buffer, xmp: Buffer): Buffer[] {
+  const segment = jpegXmpSegment(xmp);
+  const at = jpegXmpOffset(bytes);
+  return [bytes.subarray(0, at), segment, bytes.subarray(at)];
+}
+
+function jpegXmpSegment(xmp: Buffer): Buffer {
   const length = JPEG_XMP_NAMESPACE.length + xmp.length;
   if (length > JPEG_SEGMENT_MAX) throw new Error('XMP packet too large for one JPEG segment');
   const segment = Buffer.concat([Buffer.from([0xff, 0xe1, 0, 0]), JPEG_XMP_NAMESPACE, xmp]);
   segment.writeUInt16BE(length + 2, 2);
-  // JFIF (APP0) must stay the first segment; the XMP goes right after it.
-  let at = 2;
-  if (bytes[2] === 0xff && bytes[3] === 0xe0) at = 4 + bytes.readUInt16BE(4);
-  return [bytes.subarray(0, at), segment, bytes.subarray(at)];
+  return segment;
+}
+
+/** Where the XMP segment goes: JFIF (APP0) must stay the first segment, so right after it, else right after SOI. `bytes`: the file's first 6 bytes at least. */
+function jpegXmpOffset(bytes: Buffer): number {
+  return bytes[2] === 0xff && bytes[3] === 0xe0 ? 4 + bytes.readUInt16BE(4) : 2;
 }
 
 function crc32(data: Buffer): number {

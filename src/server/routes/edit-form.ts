@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { checkVariations, type ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
+import { withPieces } from '../../core/image-pieces.js';
 import { parseLabel, type LabelOptions } from '../../core/staging/label.js';
 import { parseSizeRequest } from '../../core/output-size.js';
 import { buildStagingPrompt } from '../../core/staging/prompt.js';
@@ -60,7 +61,8 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
     ...(options.minUploadBytesPerSecond ? { minBytesPerSecond: options.minUploadBytesPerSecond } : {}),
     ...(options.uploadRateWindowMs ? { rateWindowMs: options.uploadRateWindowMs } : {}),
   });
-  const [image, ...references] = form.files.map((f): ImageInput => ({ data: f.data, name: f.name }));
+  // In pieces, as read (core/image-pieces.ts): `data` would join them, a copy of the upload.
+  const [image, ...references] = form.files.map((f): ImageInput => withPieces({ name: f.name }, f.pieces));
   if (!image) {
     throw new FrameForgeError('missing_image', 'No image was sent.', {
       subject: 'images',
