@@ -7,8 +7,16 @@
  * copies and collections they bring were most of a job's overhead over
  * /api/edit (issue 12's benchmark). Entries are held briefly and within a byte
  * budget; whatever is not here is read from Redis as before.
+ *
+ * With the result comes the job's final record: an ended job's record never
+ * changes again (the end is written once, redis-store.ts), so until the
+ * result is fetched, GET /api/jobs/{id} and the result's own lookup answer
+ * from it without a Redis round trip, and a long poll waiting here learns of
+ * the end from the worker at once rather than from Redis's announcement.
+ * Nothing is held past the moment Redis lets the record expire (finished_at
+ * plus the TTL: finished_at is set before the end is written).
  */
-import type { JobInput, JobResult } from './types.js';
+import type { JobInput, JobRecord, JobResult } from './types.js';
 
 /** How long an entry is kept: a client fetches a result as soon as its long poll answers. */
 const HOLD_MS = 10_000;
@@ -16,7 +24,7 @@ const HOLD_MS = 10_000;
 const MAX_BYTES = 32 * 1024 * 1024;
 
 class Held<T> {
-  private readonly entries = new Map<string, { value: T; bytes: number; timer: NodeJS.Timeout }>();
+  private readonly entries = new Map<string, { value: T; bytes: number; timer: NodeJS.Timeout; until: number }>();
   private bytes = 0;
 
   constructor(
@@ -25,18 +33,27 @@ class Held<T> {
     private readonly maxBytes: number,
   ) {}
 
-  put(id: string, value: T): void {
+  /** Holds `value` for the hold time, or `holdMs` when shorter. */
+  put(id: string, value: T, holdMs = this.holdMs): void {
     this.take(id);
     const bytes = this.sizeOf(value);
-    if (bytes > this.maxBytes) return;
+    if (bytes > this.maxBytes || holdMs <= 0) return;
     for (const [oldest] of this.entries) {
       if (this.bytes + bytes <= this.maxBytes) break;
       this.take(oldest);
     }
-    const timer = setTimeout(() => this.take(id), this.holdMs);
+    const hold = Math.min(holdMs, this.holdMs);
+    const timer = setTimeout(() => this.take(id), hold);
     timer.unref();
-    this.entries.set(id, { value, bytes, timer });
+    // The timer may fire late (a busy event loop): reads check the time themselves.
+    this.entries.set(id, { value, bytes, timer, until: Date.now() + hold });
     this.bytes += bytes;
+  }
+
+  peek(id: string): T | undefined {
+    const entry = this.entries.get(id);
+    if (entry && Date.now() >= entry.until) return void this.take(id);
+    return entry?.value;
   }
 
   take(id: string): T | undefined {
@@ -45,6 +62,7 @@ class Held<T> {
     clearTimeout(entry.timer);
     this.entries.delete(id);
     this.bytes -= entry.bytes;
+    if (Date.now() >= entry.until) return undefined;
     return entry.value;
   }
 
@@ -54,7 +72,13 @@ class Held<T> {
 }
 
 const inputBytes = (input: JobInput) => input.images.reduce((sum, image) => sum + image.data.length, 0);
-const resultBytes = (result: JobResult) =>
+/** A job's end as the worker here wrote it: its final record and its result. */
+interface Ended {
+  record: JobRecord;
+  result: JobResult;
+}
+
+const resultBytes = ({ result }: Ended) =>
   [...(result.chunks ?? [result.data]), result.compare, ...(result.variations ?? []).slice(1), ...(result.variationCompares ?? []).slice(1)].reduce(
     (sum, b) => sum + (b?.length ?? 0),
     0,
@@ -62,10 +86,15 @@ const resultBytes = (result: JobResult) =>
 
 export class LocalHandoff {
   private readonly inputs: Held<JobInput>;
-  private readonly results: Held<JobResult>;
+  private readonly results: Held<Ended>;
+  private readonly endListeners = new Set<(record: JobRecord) => void>();
 
   /** `ttlMs`: the jobs' TTL; nothing is held longer. */
-  constructor(ttlMs: number, holdMs = HOLD_MS, maxBytes = MAX_BYTES) {
+  constructor(
+    private readonly ttlMs: number,
+    holdMs = HOLD_MS,
+    maxBytes = MAX_BYTES,
+  ) {
     const hold = Math.min(holdMs, ttlMs);
     this.inputs = new Held(inputBytes, hold, maxBytes);
     this.results = new Held(resultBytes, hold, maxBytes);
@@ -81,9 +110,26 @@ export class LocalHandoff {
     return this.inputs.take(id);
   }
 
-  /** The worker ended the job with this result (stored in Redis too). */
-  putResult(id: string, result: JobResult): void {
-    this.results.put(id, result);
+  /**
+   * The worker here ended the job with this result and this final record (both
+   * written to Redis first); whoever listens here is told at once.
+   */
+  putResult(record: JobRecord, result: JobResult): void {
+    const expires = Date.parse(record.finished_at ?? '') + this.ttlMs;
+    // A record without an end time is not final: hold nothing rather than guess its expiry.
+    if (Number.isFinite(expires)) this.results.put(record.id, { record, result }, expires - Date.now());
+    for (const listener of this.endListeners) listener(record);
+  }
+
+  /** Called with each record the worker here ends with a result; returns the unsubscribe. */
+  onEnd(listener: (record: JobRecord) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  /** The final record of a job the worker here ended, while its result is held. */
+  endedRecord(id: string): JobRecord | undefined {
+    return this.results.peek(id)?.record;
   }
 
   /**
@@ -91,11 +137,12 @@ export class LocalHandoff {
    * at the first read (a second read, like any other, is from Redis).
    */
   takeResult(id: string): JobResult | undefined {
-    return this.results.take(id);
+    return this.results.take(id)?.result;
   }
 
   clear(): void {
     this.inputs.clear();
     this.results.clear();
+    this.endListeners.clear();
   }
 }

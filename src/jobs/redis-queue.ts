@@ -46,11 +46,13 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
     if (subscriber) return;
     subscriber = connectRedis(config.redisUrl, onError, 'events');
     void subscriber.subscribe(EVENTS_CHANNEL).catch((error: Error) => onError('redis subscribe', error));
-    subscriber.on('message', (_channel: string, message: string) => {
-      const record = JSON.parse(message) as JobRecord;
-      for (const listener of listeners.get(record.id) ?? []) listener(record);
-    });
+    subscriber.on('message', (_channel: string, message: string) => tell(JSON.parse(message) as JobRecord));
   }
+  function tell(record: JobRecord): void {
+    for (const listener of listeners.get(record.id) ?? []) listener(record);
+  }
+  // The worker in this process tells of the ends it writes at once; Redis's announcement follows.
+  options.handoff?.onEnd(tell);
 
   function subscribe(id: string, listener: (record: JobRecord) => void): () => void {
     subscribeOnce();
@@ -113,7 +115,8 @@ export function createRedisQueue(options: RedisQueueOptions): JobQueue {
       }
       return record;
     },
-    status: (id) => store.record(id),
+    // An end the worker here wrote is final (handoff.ts): no need to read it back.
+    status: async (id) => options.handoff?.endedRecord(id) ?? store.record(id),
     async result(id) {
       // Held only for a job this process's worker ended as succeeded, and not past the record's TTL:
       // no need to read the record again.

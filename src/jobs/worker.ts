@@ -73,7 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
    */
   async function end(record: JobRecord, result?: JobResult, inputImages?: number): Promise<void> {
     if (!(await store.finish(record, result, inputImages))) return;
-    if (result) options.handoff?.putResult(record.id, result);
+    if (result) options.handoff?.putResult(record, result);
     await webhooks.enqueue(record);
     await options.onEnded?.(record);
   }

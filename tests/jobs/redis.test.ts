@@ -1,8 +1,9 @@
 /** The same jobs API tests with BullMQ on a real Redis, the worker running inside the server. */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer } from '../server/helpers.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { jobsApiContract } from './api-contract.js';
+import { submit } from './job-client.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -13,3 +14,48 @@ afterAll(async () => {
 });
 
 jobsApiContract('BullMQ on Redis', (settings = {}, options = {}) => startServer({ logLevel: 'warn', redisUrl: redis.url, ...settings }, options));
+
+it('a job the server\'s own worker ended is shown and its result given without reading them back from Redis; a second fetch reads Redis', async () => {
+  const server = await startServer({ logLevel: 'warn', redisUrl: redis.url });
+  const watcher = redis.client();
+  const monitor = await watcher.monitor();
+  try {
+    const { id } = await submit(server.url);
+    const ended = (await (await fetch(`${server.url}/api/jobs/${id}?wait=20`)).json()) as { status: string };
+    expect(ended.status).toBe('succeeded');
+    /** The reads of this job's own keys (not BullMQ's) Redis runs while `step` does, in order. */
+    const readsDuring = async (step: () => Promise<void>): Promise<string[]> => {
+      const reads: string[] = [];
+      let sawMark: () => void = () => {};
+      const marked = new Promise<void>((resolve) => (sawMark = resolve));
+      const mark = `mark-${id}`;
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[1] === mark) sawMark();
+        else if (/^(get|mget|hget|hmget|hgetall)$/i.test(args[0]!) && args.some((arg) => arg.startsWith(`frameforge:job:${id}`))) reads.push(args.slice(0, 2).join(' '));
+      });
+      await step();
+      // Commands run in the order Redis gets them: once the mark is seen, every read the step caused was seen before it.
+      await watcher.get(mark);
+      await marked;
+      monitor.removeAllListeners('monitor');
+      return reads;
+    };
+    const first = await readsDuring(async () => {
+      const status = await fetch(`${server.url}/api/jobs/${id}`);
+      expect(await status.json()).toMatchObject({ id, status: 'succeeded' });
+      const result = await fetch(`${server.url}/api/jobs/${id}/result`);
+      expect(result.status).toBe(200);
+      expect((await result.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    });
+    expect(first, JSON.stringify(first)).toEqual([]);
+    // The held result is let go at its first fetch: the next one is read from Redis, the same bytes.
+    const again = await readsDuring(async () => {
+      expect((await fetch(`${server.url}/api/jobs/${id}/result`)).status).toBe(200);
+    });
+    expect(again).toContain(`get frameforge:job:${id}`);
+  } finally {
+    monitor.disconnect();
+    watcher.disconnect();
+    await server.close();
+  }
+});
