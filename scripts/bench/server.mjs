@@ -20,7 +20,9 @@
 // Every loop is bounded.
 // BENCH_ONLY runs some parts alone, to iterate on one: a comma-separated list of
 // health, edit (part 2; BENCH_EDIT_MB=1 or 10 picks one size), throughput
-// (part 3) and burst (part 4), e.g. BENCH_ONLY=edit BENCH_EDIT_MB=1.
+// (part 3) and burst (part 4), e.g. BENCH_ONLY=edit BENCH_EDIT_MB=1. With
+// BENCH_BASELINE_BIN another build of FrameForge stands in for the bare server
+// (lib/servers.mjs, startBare): the ratios are then this build's against that one's.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';

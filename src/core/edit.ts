@@ -25,7 +25,7 @@ import { priceFor } from './staging/prices.js';
 import type { ResolvedProvider } from '../providers/registry.js';
 import type { EditOptions, EditResult, ProviderImage } from '../providers/types.js';
 import { cacheKey, resultCache, sha256 } from './cache/result-cache.js';
-import { withPieces, type MaybePieces } from './image-pieces.js';
+import type { MaybePieces } from './image-pieces.js';
 
 export interface ImageInput {
   readonly data: Buffer;
@@ -243,7 +243,8 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
       }
       throw toFrameForgeError(error);
     }
-    const only = result.pieces ? withPieces({ mimeType: result.mimeType }, result.pieces) : { data: result.data, mimeType: result.mimeType };
+    // A result in pieces is its own image (reading its data would join them).
+    const only: ResultImage = result.pieces ? result : { data: result.data, mimeType: result.mimeType };
     const images = (result.images ?? [only]).slice(0, call.count);
     if (cache && call.key && !result.mock) {
       const { model, text, warnings } = result;

@@ -89,7 +89,15 @@ function nodeOptions(variable) {
   return process.env[variable] ? { NODE_OPTIONS: process.env[variable] } : {};
 }
 
+/**
+ * The bare server; with BENCH_BASELINE_BIN (another checkout's bin/frameforge.js,
+ * built), that FrameForge instead: the paired rows then compare two builds
+ * (A/B of a change: its "bare" figures are the other build's).
+ */
 export function startBare(env = {}) {
+  if (process.env.BENCH_BASELINE_BIN) {
+    return startProcess([process.env.BENCH_BASELINE_BIN, 'serve', '--port', '0'], { ...FF_ENV, ...nodeOptions('BENCH_BARE_NODE_OPTIONS'), ...env });
+  }
   return startProcess(['-e', BARE_SERVER], { ...nodeOptions('BENCH_BARE_NODE_OPTIONS'), ...env });
 }
 

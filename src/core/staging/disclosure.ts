@@ -34,7 +34,16 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The last disclosure's packet: a server makes the same one for every answer of a provider. */
+let lastPacket: { providerId: string; model: string; packet: string } | undefined;
+
 export function disclosurePacket(disclosure: Disclosure): string {
+  const { providerId, model } = disclosure;
+  if (lastPacket?.providerId !== providerId || lastPacket.model !== model) lastPacket = { providerId, model, packet: buildPacket(disclosure) };
+  return lastPacket.packet;
+}
+
+function buildPacket(disclosure: Disclosure): string {
   return [
     '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>',
     '<x:xmpmeta xmlns:x="adobe:ns:meta/">',

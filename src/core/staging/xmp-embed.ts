@@ -44,7 +44,7 @@ export function embedXmpParts(bytes: Buffer, format: OutputFormat, packet: strin
 export function embedXmpPieces(pieces: readonly Buffer[], format: OutputFormat, packet: string): Buffer[] {
   if (format !== 'jpeg') return embedXmpParts(joinPieces(pieces), format, packet);
   const at = jpegXmpOffset(headOf(pieces, 6));
-  return [headOf(pieces, at).subarray(0, at), jpegXmpSegment(Buffer.from(packet, 'utf8')), ...piecesFrom(pieces, at)];
+  return [headOf(pieces, at).subarray(0, at), jpegXmpSegmentOf(packet), ...piecesFrom(pieces, at)];
 }
 
 const JPEG_XMP_NAMESPACE = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1');
@@ -55,6 +55,14 @@ function embedJpeg(bytes: Buffer, xmp: Buffer): Buffer[] {
   const segment = jpegXmpSegment(xmp);
   const at = jpegXmpOffset(bytes);
   return [bytes.subarray(0, at), segment, bytes.subarray(at)];
+}
+
+/** The last packet's segment: a server writes the same disclosure into every answer (read-only, shared between them). */
+let lastSegment: { packet: string; segment: Buffer } | undefined;
+
+function jpegXmpSegmentOf(packet: string): Buffer {
+  if (lastSegment?.packet !== packet) lastSegment = { packet, segment: jpegXmpSegment(Buffer.from(packet, 'utf8')) };
+  return lastSegment.segment;
 }
 
 function jpegXmpSegment(xmp: Buffer): Buffer {

@@ -8,7 +8,6 @@
 import type { IncomingMessage } from 'node:http';
 import { checkVariations, type ImageInput } from '../../core/edit.js';
 import { FrameForgeError } from '../../core/errors.js';
-import { withPieces } from '../../core/image-pieces.js';
 import { parseLabel, type LabelOptions } from '../../core/staging/label.js';
 import { parseSizeRequest } from '../../core/output-size.js';
 import { buildStagingPrompt } from '../../core/staging/prompt.js';
@@ -61,8 +60,8 @@ export async function readEditForm(req: IncomingMessage, options: EditFormOption
     ...(options.minUploadBytesPerSecond ? { minBytesPerSecond: options.minUploadBytesPerSecond } : {}),
     ...(options.uploadRateWindowMs ? { rateWindowMs: options.uploadRateWindowMs } : {}),
   });
-  // In pieces, as read (core/image-pieces.ts): `data` would join them, a copy of the upload.
-  const [image, ...references] = form.files.map((f): ImageInput => withPieces({ name: f.name }, f.pieces));
+  // The files as read, in pieces (core/image-pieces.ts): reading `data` here would join them, a copy of the upload.
+  const [image, ...references]: ImageInput[] = form.files;
   if (!image) {
     throw new FrameForgeError('missing_image', 'No image was sent.', {
       subject: 'images',
