@@ -16,6 +16,7 @@
  * Nothing is held past the moment Redis lets the record expire (finished_at
  * plus the TTL: finished_at is set before the end is written).
  */
+import { piecesLength } from '../core/image-pieces.js';
 import type { JobInput, JobRecord, JobResult } from './types.js';
 
 /** How long an entry is kept: a client fetches a result as soon as its long poll answers. */
@@ -71,7 +72,8 @@ class Held<T> {
   }
 }
 
-const inputBytes = (input: JobInput) => input.images.reduce((sum, image) => sum + image.data.length, 0);
+// From the pieces an upload came in when it has them: reading `data` would join them, a copy of the upload.
+const inputBytes = (input: JobInput) => input.images.reduce((sum, image) => sum + (image.pieces ? piecesLength(image.pieces) : image.data.length), 0);
 /** A job's end as the worker here wrote it: its final record and its result. */
 interface Ended {
   record: JobRecord;

@@ -170,7 +170,8 @@ export class RedisJobStore {
       ...(hasKeys ? { keys: sealKeys(keys as ProviderKeys, this.keySecret!, record.id) } : {}),
     };
     const ttl = String(this.ttlMs);
-    const writes: Promise<unknown>[] = images.map((image, i) => setBytes(this.redis, imageKey(record.id, i), [image.data], this.ttlMs));
+    // An upload's images as the pieces they came in (core/image-pieces.ts): `data` would join them, a 1 MB copy per job.
+    const writes: Promise<unknown>[] = images.map((image, i) => setBytes(this.redis, imageKey(record.id, i), image.pieces ?? [image.data], this.ttlMs));
     writes.push(
       this.redis
         .multi()

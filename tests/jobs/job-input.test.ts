@@ -5,7 +5,9 @@
  * here too, and then this test fails if either backend loses it. Real Redis;
  * the runner is the queue's own seam (the one the server passes the core through).
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageInput } from '../../src/core/edit.js';
 import { configFrom } from '../../src/core/config.js';
 import { LocalHandoff } from '../../src/jobs/handoff.js';
 import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
@@ -87,5 +89,45 @@ describe('a job carries every field of its input to the runner', () => {
     });
     expect(received).toEqual(EVERY_FIELD);
     expect(received.images[0]!.data).toBe(EVERY_FIELD.images[0]!.data);
+  });
+
+  it('BullMQ on Redis: an upload in pieces is stored and handed over from its pieces, never joined into one buffer', async () => {
+    const config = { ...configFrom({ redisUrl: redis.url }), redisUrl: redis.url };
+    const pieces = [randomBytes(70_000), randomBytes(65_536), randomBytes(1_234)];
+    let joins = 0;
+    // An upload as the server reads one (core/image-pieces.ts's withPieces), counting every read of the joined bytes.
+    const image = Object.defineProperties({ name: 'room.jpg' }, {
+      pieces: { value: pieces, enumerable: false },
+      data: { get: () => (joins++, Buffer.concat(pieces)), enumerable: true },
+    }) as ImageInput;
+    const handoff = new LocalHandoff(60_000);
+    let received: JobInput | undefined;
+    let release: () => void = () => {};
+    const running = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => {};
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    // Held running until the stored input is read (the job's end drops it).
+    const run: JobRunner = async (input) => {
+      received = input;
+      started();
+      await running;
+      return { data: Buffer.from('ok'), mimeType: 'image/png', providerId: 'mock', mock: true };
+    };
+    const worker = await startWorker({ config, concurrency: 1, onError: () => {}, run, handoff });
+    const queue = createRedisQueue({ config, onError: () => {}, worker, handoff });
+    const raw = redis.client();
+    try {
+      const { id } = await queue.submit({ images: [image], provider: 'mock' });
+      await begun;
+      expect((await raw.getBuffer(`frameforge:job:${id}:input:0`))!.equals(Buffer.concat(pieces))).toBe(true);
+      release();
+      await poll(async () => ((await queue.status(id))?.status === 'succeeded' ? true : undefined));
+      expect(received!.images[0]).toBe(image);
+      expect(joins).toBe(0);
+    } finally {
+      release();
+      raw.disconnect();
+      await queue.close();
+    }
   });
 });
