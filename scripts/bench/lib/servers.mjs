@@ -188,14 +188,16 @@ export function cpuMsSince(pid, before) {
 
 /**
  * The read and write system calls a process has made so far (/proc/<pid>/io:
- * syscr, syscw). Read calls per request show how many pieces a server got an
+ * syscr, syscw), and its minor page faults. Read calls per request show how many pieces a server got an
  * upload in: each is a 'data' event through busboy and the server's own code,
  * so per-chunk costs scale with it, and it follows the timing of client and
  * server rather than the code.
  */
 export function ioCalls(pid) {
   const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { reads: Number(/syscr:\s+(\d+)/.exec(io)[1]), writes: Number(/syscw:\s+(\d+)/.exec(io)[1]) };
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // minflt (proc(5), field 10): pages the process touched for the first time (new heap, fresh buffers), each a trip into the kernel.
+  return { reads: Number(/syscr:\s+(\d+)/.exec(io)[1]), writes: Number(/syscw:\s+(\d+)/.exec(io)[1]), faults: Number(stat[7]) };
 }
 
 function statusKb(pid, field) {
