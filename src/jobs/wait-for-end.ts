@@ -14,6 +14,13 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Read the status again this often (2 s by default). */
   recheckMs?: number;
+  /**
+   * Whether the waiter may see this record (the job's owner, for a long
+   * poll). One that fails it ends the wait as `gone` at once, so a caller can
+   * leave its own read out: the wait's first read, made after subscribing,
+   * is then the only one.
+   */
+  visible?: (record: JobRecord) => boolean;
 }
 
 export type WaitOutcome =
@@ -41,6 +48,7 @@ export function waitForEnd(jobs: JobQueue, id: string, options: WaitOptions = {}
     };
     const stop = () => finish(() => resolve({ state: 'stopped', record: latest }));
     const check = (record: JobRecord | undefined) => {
+      if (record && options.visible && !options.visible(record)) record = undefined;
       latest = record;
       if (!record) finish(() => resolve({ state: 'gone' }));
       else if (TERMINAL_STATUSES.has(record.status)) finish(() => resolve({ state: 'ended', record }));

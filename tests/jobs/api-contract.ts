@@ -207,6 +207,22 @@ export function jobsApiContract(name: string, start: StartJobsServer): void {
       });
     });
 
+    // The test's timeout, under the 20 s the wait asks for, shows the refusal came before any waiting.
+    it('with access tokens, a long poll by another token on a running job is 404 at once', { timeout: 15_000 }, async () => {
+      const [a, b] = ['ff_token_a_0123456789abcdef0123456789', 'ff_token_b_0123456789abcdef0123456789'];
+      await withServer(start, { serverTokens: [a, b], mockDelayMs: 120_000 }, async (url) => {
+        const mine = { Authorization: `Bearer ${a}` };
+        const { id } = await submit(url, {}, undefined, mine);
+        await waitFor(url, id, ['running'], mine);
+        const other = await fetch(`${url}/api/jobs/${id}?wait=20`, { headers: { Authorization: `Bearer ${b}` } });
+        expect(other.status).toBe(404);
+        expect(await other.json()).toMatchObject({ code: 'not_found' });
+        const own = await fetch(`${url}/api/jobs/${id}?wait=1`, { headers: mine });
+        expect(await own.json()).toMatchObject({ id, status: 'running' });
+        expect((await fetch(`${url}/api/jobs/${id}`, { method: 'DELETE', headers: mine })).status).toBe(200);
+      });
+    });
+
     it('refuses an aspect ratio the model does not take exactly as /api/edit does, before anything is queued', async () => {
       // Every provider the job runner resolves is recorded: a queued job would show up here.
       const resolved: string[] = [];

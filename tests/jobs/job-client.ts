@@ -26,8 +26,8 @@ export async function submit(url: string, fields: Record<string, string> = {}, i
   return (await res.json()) as JobAnswer;
 }
 
-export async function getJob(url: string, id: string): Promise<JobView> {
-  const res = await fetch(`${url}/api/jobs/${id}`);
+export async function getJob(url: string, id: string, headers: Record<string, string> = {}): Promise<JobView> {
+  const res = await fetch(`${url}/api/jobs/${id}`, { headers });
   expect(res.status).toBe(200);
   return (await res.json()) as JobView;
 }
@@ -45,9 +45,9 @@ export async function poll<T>(check: () => Promise<T | undefined>): Promise<T> {
 }
 
 /** Polls until the job is in one of `statuses`. */
-export function waitFor(url: string, id: string, statuses: string[]): Promise<JobView> {
+export function waitFor(url: string, id: string, statuses: string[], headers: Record<string, string> = {}): Promise<JobView> {
   return poll(async () => {
-    const job = await getJob(url, id);
+    const job = await getJob(url, id, headers);
     return statuses.includes(job.status) ? job : undefined;
   });
 }

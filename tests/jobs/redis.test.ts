@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer } from '../server/helpers.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { jobsApiContract } from './api-contract.js';
-import { submit } from './job-client.js';
+import { submit, waitFor } from './job-client.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -54,6 +54,38 @@ it('a job the server\'s own worker ended is shown and its result given without r
     });
     expect(again).toContain(`get frameforge:job:${id}`);
   } finally {
+    monitor.disconnect();
+    watcher.disconnect();
+    await server.close();
+  }
+});
+
+it('a long poll reads the job\'s record from Redis once: the wait subscribes first, so no read before it is needed', async () => {
+  const server = await startServer({ logLevel: 'warn', redisUrl: redis.url, mockDelayMs: 120_000 });
+  const watcher = redis.client();
+  const monitor = await watcher.monitor();
+  let id: string | undefined;
+  try {
+    ({ id } = await submit(server.url));
+    await waitFor(server.url, id, ['running']);
+    const reads: string[] = [];
+    let sawMark: () => void = () => {};
+    const marked = new Promise<void>((resolve) => (sawMark = resolve));
+    const mark = `mark-${id}`;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[1] === mark) sawMark();
+      else if (/^(get|mget|hget|hmget|hgetall)$/i.test(args[0]!) && args[1] === `frameforge:job:${id}`) reads.push(args.slice(0, 2).join(' '));
+    });
+    // wait=1: over before the wait's 2 s recheck would read again.
+    const answer = await fetch(`${server.url}/api/jobs/${id}?wait=1`);
+    expect(await answer.json()).toMatchObject({ id, status: 'running' });
+    // Commands run in the order Redis gets them: once the mark is seen, every read the poll caused was seen.
+    await watcher.get(mark);
+    await marked;
+    expect(reads).toEqual([`get frameforge:job:${id}`]);
+  } finally {
+    // The job would run for two minutes: cancelled, so the server stops at once.
+    if (id) await fetch(`${server.url}/api/jobs/${id}`, { method: 'DELETE' });
     monitor.disconnect();
     watcher.disconnect();
     await server.close();

@@ -9,7 +9,7 @@ import type { Config } from '../../core/config.js';
 import { FrameForgeError } from '../../core/errors.js';
 import { isJobId } from '../../jobs/job-id.js';
 import { publicRecord, resultUrls } from '../../jobs/records.js';
-import { TERMINAL_STATUSES, type JobPlace, type JobQueue, type JobRecord } from '../../jobs/types.js';
+import { type JobPlace, type JobQueue, type JobRecord } from '../../jobs/types.js';
 import { waitForEnd } from '../../jobs/wait-for-end.js';
 import { checkWebhookUrl } from '../../jobs/webhook-delivery.js';
 import { checkOptionsFor } from '../../providers/option-checks.js';
@@ -132,15 +132,25 @@ function waitSecondsOf(url: string | undefined): number {
 export function jobStatusHandler({ jobs }: JobRouteOptions): Handler {
   return async (ctx) => {
     const waitSeconds = waitSecondsOf(ctx.req.url);
-    let record = await findJob(ctx, jobs);
+    let record: JobRecord | undefined;
     // Long poll: answer when the job ends (or the wait is over), so a client learns of the end
-    // at once instead of a poll interval later, with one request instead of many.
-    if (waitSeconds > 0 && !TERMINAL_STATUSES.has(record.status)) {
-      const waited = await waitForEnd(jobs, record.id, { signal: ctx.signal, timeoutMs: waitSeconds * 1000 });
-      if (waited.state === 'gone') throw notFound(record.id);
-      record = waited.state === 'ended' ? waited.record : (waited.record ?? record);
+    // at once instead of a poll interval later, with one request instead of many. The wait
+    // subscribes, then reads the job once (checking its owner there, as findJob does): a
+    // read before it would be a second round trip to Redis for the same record.
+    if (waitSeconds > 0) {
+      const id = ctx.params.id ?? '';
+      if (!isJobId(id)) throw notFound(id);
+      const waited = await waitForEnd(jobs, id, {
+        signal: ctx.signal,
+        timeoutMs: waitSeconds * 1000,
+        visible: (r) => r.owner === ctx.tokenId,
+      });
+      if (waited.state === 'gone') throw notFound(id);
       ctx.signal.throwIfAborted();
+      record = waited.record;
     }
+    // Without a wait, or when it ran out before its first read came back.
+    record ??= await findJob(ctx, jobs);
     ctx.res.setHeader('Cache-Control', 'no-store');
     await sendJson(ctx.req, ctx.res, 200, jobView(record));
   };
