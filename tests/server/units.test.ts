@@ -1,7 +1,7 @@
 /** The small pieces whose edge cases are awkward to reach over HTTP. */
 import { describe, expect, it } from 'vitest';
 import { pickEncoding } from '../../src/server/compress.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger, isoTime } from '../../src/server/logger.js';
 import { cleanFileName } from '../../src/server/multipart.js';
 import { createRateLimiter } from '../../src/server/policies/rate-limit.js';
 import { keysFromHeaders, requestSecrets } from '../../src/server/policies/request-keys.js';
@@ -135,5 +135,54 @@ describe('helpers', () => {
     expect(cleanFileName('C:\\Users\\me\\room.jpg', 1)).toBe('room.jpg');
     expect(cleanFileName('../../etc/passwd\u0000', 1)).toBe('passwd');
     expect(cleanFileName(undefined, 3)).toBe('upload 3');
+  });
+});
+
+describe('logger batches (the server writing to stderr)', () => {
+  it('writes access lines formatted at flush exactly as logged, in order with other lines, redacted, with the time they were logged', () => {
+    const batches: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', output: (text) => batches.push(text), secrets: ['configured-secret'] });
+    const entry = { requestId: 'id-1', method: 'GET', path: '/api/health', status: 200, durationMs: 0.4, ip: '127.0.0.1', aborted: false };
+    const before = Date.now();
+    log.access(entry, undefined, []);
+    log.warn('between', { note: 'configured-secret' });
+    log.access({ ...entry, requestId: 'id-2', path: '/per-request-key', status: 404 }, { code: 'not_found' }, ['per-request-key']);
+    const after = Date.now();
+    while (Date.now() <= after + 1); // the clock moves on before the flush: each line keeps the time it was logged
+    expect(batches).toEqual([]);
+    log.flush();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.endsWith('\n')).toBe(true);
+    const lines = batches[0]!.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.msg)).toEqual(['request', 'between', 'request']);
+    expect(lines[0]).toEqual({ time: lines[0]!.time, level: 'info', msg: 'request', requestId: 'id-1', method: 'GET', path: '/api/health', status: 200, durationMs: 0.4, ip: '127.0.0.1' });
+    expect(lines[1]).toMatchObject({ level: 'warn', note: '[redacted]' });
+    expect(lines[2]).toMatchObject({ requestId: 'id-2', path: '/[redacted]', status: 404, code: 'not_found' });
+    for (const line of [lines[0]!, lines[2]!]) {
+      const time = Date.parse(line.time as string);
+      expect(time).toBeGreaterThanOrEqual(before);
+      expect(time).toBeLessThanOrEqual(after);
+    }
+  });
+
+  it('writes a batch once about 16 KB of lines wait, without waiting for the timer', () => {
+    const batches: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', output: (text) => batches.push(text) });
+    const entry = { requestId: 'id', method: 'GET', path: '/api/health', status: 200, durationMs: 1, ip: '::1', aborted: false };
+    for (let i = 0; i < 200; i++) log.access({ ...entry, requestId: `id-${i}` }, undefined, []);
+    expect(batches.length).toBeGreaterThan(0);
+    log.flush();
+    const ids = batches.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { requestId: string }).requestId);
+    expect(ids).toEqual(Array.from({ length: 200 }, (_, i) => `id-${i}`));
+  });
+});
+
+describe('isoTime', () => {
+  it('is Date#toISOString for any millisecond, across seconds, days and years', () => {
+    const starts = [0, 999, 1000, 1_700_000_000_000, Date.UTC(2026, 11, 31, 23, 59, 59, 998), Date.UTC(2028, 1, 29, 0, 0, 0, 0)];
+    for (const start of starts) {
+      for (let ms = start; ms < start + 2500; ms += 7) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+    expect(isoTime(5)).toBe(new Date(5).toISOString()); // backwards too
   });
 });
