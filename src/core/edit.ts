@@ -6,6 +6,7 @@
  */
 import type { CallLimit } from './call-limit.js';
 import type { Config } from './config.js';
+import { EditDeadline } from './edit-deadline.js';
 import { FrameForgeError, isAbortError, toFrameForgeError } from './errors.js';
 import {
   defaultOutputFormat,
@@ -165,6 +166,16 @@ interface CallResult {
 }
 
 export async function editImage(resolved: ResolvedProvider, job: EditJob, config: Config): Promise<EditOutcome> {
+  const started: { deadline?: EditDeadline } = {};
+  try {
+    return await runEdit(resolved, job, config, started);
+  } finally {
+    // Every call the edit started has settled when it returns or throws (Promise.allSettled), so the deadline can go.
+    started.deadline?.clear();
+  }
+}
+
+async function runEdit(resolved: ResolvedProvider, job: EditJob, config: Config, started: { deadline?: EditDeadline }): Promise<EditOutcome> {
   const { provider } = resolved;
   const variations = checkVariations(job.variations ?? 1);
   const { numImages: _ignored, ...callerOptions } = job.options ?? {};
@@ -183,8 +194,9 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
   const prompt = effectivePrompt(job.prompt, config);
   const format = job.format ?? defaultOutputFormat(inspected[0]!.format);
 
-  const deadline = AbortSignal.timeout(config.editTimeoutSeconds * 1000);
-  const signal = job.signal ? AbortSignal.any([job.signal, deadline]) : deadline;
+  // The deadline counts from here, once the images are read and prepared.
+  const deadline = (started.deadline = new EditDeadline(config.editTimeoutSeconds * 1000, job.signal));
+  const { signal } = deadline;
   const baseOptions: EditOptions = { ...callerOptions, outputFormat: format, output: outputFor(inspected[0]!, job, config) };
   // The cache wraps each provider call, keyed by everything the call depends on (and per paying account).
   const cache = job.cache === false || provider.kind === 'mock' ? undefined : resultCache(config.cacheDir, config.cacheMaxMb);
@@ -231,7 +243,7 @@ export async function editImage(resolved: ResolvedProvider, job: EditJob, config
     } catch (error) {
       // Whatever ended the edit, work the provider started must not run on (and be billed) unseen.
       await provider.abandon?.(context).catch(() => undefined);
-      if (deadline.aborted && !job.signal?.aborted) {
+      if (deadline.timedOut && !job.signal?.aborted) {
         throw new FrameForgeError(
           'provider_timeout',
           `${provider.id} did not finish the edit of ${job.image.name} within ${config.editTimeoutSeconds} s.`,
