@@ -52,7 +52,9 @@ export class FrameForgeResponse<Request extends IncomingMessage = IncomingMessag
     this.early = NONE;
     const given = typeof reason === 'string' ? headers : reason;
     if (!this.progressive && (given === undefined || Array.isArray(given))) {
-      const all = given === undefined ? (early as OutgoingHttpHeader[]) : [...early, ...(given as OutgoingHttpHeader[])];
+      // The early list is this response's own (never the shared NONE here): the given headers go on its end.
+      const all = early as OutgoingHttpHeader[];
+      if (given !== undefined) for (let i = 0; i < given.length; i++) all.push((given as OutgoingHttpHeader[])[i]!);
       return typeof reason === 'string' ? super.writeHead(statusCode, reason, all) : super.writeHead(statusCode, all);
     }
     for (let i = 0; i < early.length; i += 2) {
