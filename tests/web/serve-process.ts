@@ -13,16 +13,23 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServeProcess(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
-  const cwd = await mkdtemp(path.join(tmpdir(), 'ff-web-'));
+export interface ServeProcessOptions {
+  /** The folder serve runs in (a new temporary one by default). */
+  cwd?: string;
+  /** A file descriptor for serve's stderr (its log), as a service manager would give; piped and kept for stderr() by default. */
+  stderrFd?: number;
+}
+
+export async function startServeProcess(env: Record<string, string>, args: string[] = [], options: ServeProcessOptions = {}): Promise<ServeProcess> {
+  const cwd = options.cwd ?? (await mkdtemp(path.join(tmpdir(), 'ff-web-')));
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     // Only what is given: no provider key from the developer's environment leaks in.
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
     cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', options.stderrFd ?? 'pipe'],
   });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
