@@ -12,20 +12,25 @@
  */
 import type { Writable } from 'node:stream';
 import { Command, type Redis } from 'ioredis';
+import { piecesLength } from '../core/image-pieces.js';
 
 class SetBytes extends Command {
+  private readonly length: number;
+
   constructor(
     private readonly key: string,
     private readonly pieces: readonly Buffer[],
     private readonly ttl: string,
+    length = piecesLength(pieces),
   ) {
     // The arguments ioredis sees (debug logs, key checks) name the bytes without carrying them.
-    super('set', [key, `<${pieces.reduce((sum, piece) => sum + piece.length, 0)} bytes>`, 'PX', ttl]);
+    super('set', [key, `<${length} bytes>`, 'PX', ttl]);
+    this.length = length;
   }
 
   override toWritable(socket: object): string {
     const out = socket as Writable;
-    const length = this.pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const { length } = this;
     // Corked until the tail is written too: header, pieces and tail leave in one writev.
     out.cork();
     out.write(`*5\r\n$3\r\nSET\r\n$${Buffer.byteLength(this.key)}\r\n${this.key}\r\n$${length}\r\n`);
