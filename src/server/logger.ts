@@ -240,11 +240,12 @@ function accessFields(e: AccessEntry, extra: LogFields | undefined): LogFields {
   return { ...fields, ...extra, ...(aborted ? { aborted } : {}) };
 }
 
-function pretty(level: Level, msg: string, fields: LogFields): string {
+/** `ms`: when the line was logged (an access line is formatted later, at its batch's flush). */
+function pretty(level: Level, msg: string, fields: LogFields, ms = Date.now()): string {
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? ` ${rest}` : ''}`;
+  return `${isoTime(ms)} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? ` ${rest}` : ''}`;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -253,7 +254,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const configured = options.secrets?.filter((s): s is string => typeof s === 'string' && s !== '') ?? [];
   const redact = (line: string, secrets: readonly string[]) => redactSecrets(redactSecrets(line, configured, REDACTED), secrets, REDACTED);
   const accessLine = (entry: AccessEntry, extra: LogFields | undefined, secrets: readonly string[], ms: number) =>
-    redact(format === 'json' ? accessJson(entry, extra, ms) : pretty('info', 'request', accessFields(entry, extra)), secrets);
+    redact(format === 'json' ? accessJson(entry, extra, ms) : pretty('info', 'request', accessFields(entry, extra), ms), secrets);
   const { sink } = options;
   const batch = sink ? undefined : new LineBatch(options.output ?? stderrOutput(), accessLine);
   if (batch && !options.output) process.once('exit', () => batch.flush());
