@@ -46,12 +46,23 @@ function notFound(id: string): FrameForgeError {
   });
 }
 
+/** The job id in the path; anything that is no job id is answered as a missing job. */
+function pathJobId(ctx: RequestContext): string {
+  const id = ctx.params.id ?? '';
+  if (!isJobId(id)) throw notFound(id);
+  return id;
+}
+
+/** Whether this client may see the job. Another token's job answers exactly like a missing one: its existence is not this client's to learn. */
+function mayView(ctx: RequestContext, record: JobRecord): boolean {
+  return record.owner === ctx.tokenId;
+}
+
 /** The job named in the path, if it exists and this client may see it. */
 async function findJob(ctx: RequestContext, jobs: JobQueue): Promise<JobRecord> {
-  const id = ctx.params.id ?? '';
-  const record = isJobId(id) ? await jobs.status(id) : undefined;
-  // Another token's job answers exactly like a missing one: its existence is not this client's to learn.
-  if (!record || record.owner !== ctx.tokenId) throw notFound(id);
+  const id = pathJobId(ctx);
+  const record = await jobs.status(id);
+  if (!record || !mayView(ctx, record)) throw notFound(id);
   return record;
 }
 
@@ -135,15 +146,14 @@ export function jobStatusHandler({ jobs }: JobRouteOptions): Handler {
     let record: JobRecord | undefined;
     // Long poll: answer when the job ends (or the wait is over), so a client learns of the end
     // at once instead of a poll interval later, with one request instead of many. The wait
-    // subscribes, then reads the job once (checking its owner there, as findJob does): a
-    // read before it would be a second round trip to Redis for the same record.
+    // subscribes, then reads the job once (checking there, as findJob does, that this client
+    // may see it): a read before it would be a second round trip to Redis for the same record.
     if (waitSeconds > 0) {
-      const id = ctx.params.id ?? '';
-      if (!isJobId(id)) throw notFound(id);
+      const id = pathJobId(ctx);
       const waited = await waitForEnd(jobs, id, {
         signal: ctx.signal,
         timeoutMs: waitSeconds * 1000,
-        visible: (r) => r.owner === ctx.tokenId,
+        visible: (r) => mayView(ctx, r),
       });
       if (waited.state === 'gone') throw notFound(id);
       ctx.signal.throwIfAborted();
