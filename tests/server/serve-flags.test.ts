@@ -5,14 +5,12 @@
  * operator's own heap flags and malloc settings respected, every other
  * command untouched.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JS shipped in bin/, without types
 import { SERVE_GC_FLAGS, SERVE_HEAP_FLAGS, SERVE_MALLOC_ENV, SERVE_NODE_FLAGS, serveExec } from '../../bin/serve-flags.js';
+import { startServeProcess } from '../web/serve-process.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/frameforge.js');
 const base = { execArgv: [] as string[], env: {} as Record<string, string>, execPath: '/usr/bin/node', script: BIN, platform: 'linux' };
@@ -55,29 +53,15 @@ describe('serveExec', () => {
 });
 
 describe.runIf(process.platform === 'linux')('frameforge serve, the real CLI', () => {
-  async function commandLineOf(extraNodeFlags: string[], env: Record<string, string> = {}): Promise<{ argv: string[]; env: string[] }> {
-    const child = spawn(process.execPath, [...extraNodeFlags, BIN, 'serve', '--port', '0'], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', ...env },
-      cwd: await mkdtemp(path.join(tmpdir(), 'ff-flags-')),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  async function commandLineOf(nodeFlags: string[], env: Record<string, string> = {}): Promise<{ argv: string[]; env: string[] }> {
+    const serve = await startServeProcess({ LOG_LEVEL: 'error', ...env }, [], { nodeFlags });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (/^http:\/\/\S+\n/.test(out)) resolve();
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-      });
       // The pid spawn gave is the server's own: replaced in place, no parent left in between.
-      expect(existsSync(`/proc/${child.pid}/cmdline`)).toBe(true);
-      const read = (file: string) => readFileSync(`/proc/${child.pid}/${file}`, 'utf8').split('\0').filter(Boolean);
+      expect(existsSync(`/proc/${serve.child.pid}/cmdline`)).toBe(true);
+      const read = (file: string) => readFileSync(`/proc/${serve.child.pid}/${file}`, 'utf8').split('\0').filter(Boolean);
       return { argv: read('cmdline'), env: read('environ') };
     } finally {
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await serve.stop();
     }
   }
 

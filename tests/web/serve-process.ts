@@ -18,11 +18,13 @@ export interface ServeProcessOptions {
   cwd?: string;
   /** A file descriptor for serve's stderr (its log), as a service manager would give; piped and kept for stderr() by default. */
   stderrFd?: number;
+  /** Node flags before the script (`node <flags> bin/frameforge.js serve`), as an operator would start it. */
+  nodeFlags?: string[];
 }
 
 export async function startServeProcess(env: Record<string, string>, args: string[] = [], options: ServeProcessOptions = {}): Promise<ServeProcess> {
   const cwd = options.cwd ?? (await mkdtemp(path.join(tmpdir(), 'ff-web-')));
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), BIN, 'serve', '--port', '0', ...args], {
     // Only what is given: no provider key from the developer's environment leaks in.
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
     cwd,
